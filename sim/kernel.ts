@@ -1,0 +1,210 @@
+/**
+ * The discrete-event kernel: a virtual clock and one event queue.
+ *
+ * An event is (time, sequence number, handler, two numeric arguments). Handlers are registered
+ * once and events refer to them by index, so scheduling allocates nothing: the heap lives in
+ * typed arrays and grows by doubling. Events at the same time fire in the order they were
+ * scheduled (the sequence number breaks ties), so a run is a pure function of its inputs.
+ *
+ * Cancellation is lazy: `cancel` marks the event's slot and the loop skips it when it surfaces.
+ * A handle is `slot + generation * SLOT_LIMIT`, so a stale handle (its slot since reused) is
+ * recognised and ignored.
+ */
+
+export type EventHandler = (argA: number, argB: number) => void;
+
+/** A handle that names no event; `cancel(NO_EVENT)` does nothing. */
+export const NO_EVENT = -1;
+
+const SLOT_LIMIT = 2 ** 26;
+const INITIAL_CAPACITY = 1024;
+
+export class KernelError extends Error {}
+
+export class Kernel {
+  /** Current virtual time in seconds. Never decreases. */
+  nowS = 0;
+  /** Events fired so far (skipped cancelled events not counted). */
+  eventsFired = 0;
+
+  private readonly handlers: EventHandler[] = [];
+  private readonly handlerNames: string[] = [];
+
+  // Heap of slot indices ordered by (time, sequence). Per-slot data lives in parallel arrays.
+  private heap = new Int32Array(INITIAL_CAPACITY);
+  private heapSize = 0;
+  private slotTimeS = new Float64Array(INITIAL_CAPACITY);
+  private slotSeq = new Float64Array(INITIAL_CAPACITY);
+  private slotHandler = new Int32Array(INITIAL_CAPACITY);
+  private slotArgA = new Float64Array(INITIAL_CAPACITY);
+  private slotArgB = new Float64Array(INITIAL_CAPACITY);
+  private slotGeneration = new Uint32Array(INITIAL_CAPACITY);
+  private slotCancelled = new Uint8Array(INITIAL_CAPACITY);
+  private freeSlots = new Int32Array(INITIAL_CAPACITY);
+  private freeCount = 0;
+  private slotsUsed = 0;
+  private nextSeq = 0;
+  private stopRequested = false;
+
+  /** Registers a handler; the returned index is what `schedule` takes. Done once at wiring. */
+  register(name: string, handler: EventHandler): number {
+    this.handlers.push(handler);
+    this.handlerNames.push(name);
+    return this.handlers.length - 1;
+  }
+
+  /** Number of events waiting, cancelled ones included until they surface. */
+  get pendingEvents(): number {
+    return this.heapSize;
+  }
+
+  /** Schedules `handler(argA, argB)` after `delayS` seconds; returns a handle for `cancel`. */
+  schedule(delayS: number, handler: number, argA = 0, argB = 0): number {
+    if (!(delayS >= 0) || delayS === Number.POSITIVE_INFINITY) {
+      throw new KernelError(
+        `event '${this.handlerNames[handler]}' scheduled with delay ${delayS}s at t=${this.nowS}s: delays must be finite and >= 0`,
+      );
+    }
+    return this.scheduleAt(this.nowS + delayS, handler, argA, argB);
+  }
+
+  /** Schedules at an absolute virtual time, which must not be in the past. */
+  scheduleAt(timeS: number, handler: number, argA = 0, argB = 0): number {
+    if (!(timeS >= this.nowS)) {
+      throw new KernelError(
+        `event '${this.handlerNames[handler]}' scheduled at t=${timeS}s, before now (t=${this.nowS}s): time never goes backwards`,
+      );
+    }
+    const slot = this.allocateSlot();
+    this.slotTimeS[slot] = timeS;
+    this.slotSeq[slot] = this.nextSeq++;
+    this.slotHandler[slot] = handler;
+    this.slotArgA[slot] = argA;
+    this.slotArgB[slot] = argB;
+    this.slotCancelled[slot] = 0;
+    this.siftUp(this.heapSize++, slot);
+    return slot + this.slotGeneration[slot] * SLOT_LIMIT;
+  }
+
+  /** Cancels a scheduled event; a handle already fired, cancelled or stale is ignored. */
+  cancel(handle: number): void {
+    if (handle < 0) return;
+    const slot = handle % SLOT_LIMIT;
+    const generation = (handle - slot) / SLOT_LIMIT;
+    if (slot < this.slotsUsed && this.slotGeneration[slot] === generation) {
+      this.slotCancelled[slot] = 1;
+    }
+  }
+
+  /** Makes `run` return after the current event. */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /**
+   * Fires events in (time, sequence) order until none is left, the next is after `untilS`
+   * (the clock then stands at `untilS`), or `stop` is called.
+   */
+  run(untilS = Number.POSITIVE_INFINITY): void {
+    this.stopRequested = false;
+    const handlers = this.handlers;
+    while (this.heapSize > 0 && !this.stopRequested) {
+      const slot = this.heap[0];
+      const timeS = this.slotTimeS[slot];
+      if (timeS > untilS) break;
+      this.popRoot();
+      const handler = this.slotHandler[slot];
+      const argA = this.slotArgA[slot];
+      const argB = this.slotArgB[slot];
+      const cancelled = this.slotCancelled[slot];
+      this.releaseSlot(slot);
+      if (cancelled) continue;
+      this.nowS = timeS;
+      this.eventsFired++;
+      handlers[handler](argA, argB);
+    }
+    if (!this.stopRequested && untilS !== Number.POSITIVE_INFINITY && untilS > this.nowS) {
+      this.nowS = untilS;
+    }
+  }
+
+  private allocateSlot(): number {
+    if (this.freeCount > 0) return this.freeSlots[--this.freeCount];
+    if (this.slotsUsed === this.slotTimeS.length) this.grow();
+    return this.slotsUsed++;
+  }
+
+  private releaseSlot(slot: number): void {
+    // Wrap the generation well before it would overflow the handle's float precision.
+    this.slotGeneration[slot] = (this.slotGeneration[slot] + 1) % 2 ** 26;
+    this.freeSlots[this.freeCount++] = slot;
+  }
+
+  private grow(): void {
+    const capacity = this.slotTimeS.length * 2;
+    if (capacity > SLOT_LIMIT) {
+      throw new KernelError(`more than ${SLOT_LIMIT} events pending at t=${this.nowS}s`);
+    }
+    const growF64 = (a: Float64Array) => {
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.slotTimeS = growF64(this.slotTimeS);
+    this.slotSeq = growF64(this.slotSeq);
+    this.slotArgA = growF64(this.slotArgA);
+    this.slotArgB = growF64(this.slotArgB);
+    const heap = new Int32Array(capacity);
+    heap.set(this.heap);
+    this.heap = heap;
+    const handler = new Int32Array(capacity);
+    handler.set(this.slotHandler);
+    this.slotHandler = handler;
+    const generation = new Uint32Array(capacity);
+    generation.set(this.slotGeneration);
+    this.slotGeneration = generation;
+    const cancelled = new Uint8Array(capacity);
+    cancelled.set(this.slotCancelled);
+    this.slotCancelled = cancelled;
+    const free = new Int32Array(capacity);
+    free.set(this.freeSlots);
+    this.freeSlots = free;
+  }
+
+  /** True when slot a fires before slot b. */
+  private before(a: number, b: number): boolean {
+    const ta = this.slotTimeS[a];
+    const tb = this.slotTimeS[b];
+    return ta < tb || (ta === tb && this.slotSeq[a] < this.slotSeq[b]);
+  }
+
+  private siftUp(index: number, slot: number): void {
+    const heap = this.heap;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      const parentSlot = heap[parent];
+      if (!this.before(slot, parentSlot)) break;
+      heap[index] = parentSlot;
+      index = parent;
+    }
+    heap[index] = slot;
+  }
+
+  private popRoot(): void {
+    const heap = this.heap;
+    const size = --this.heapSize;
+    if (size === 0) return;
+    const slot = heap[size];
+    let index = 0;
+    for (;;) {
+      const left = 2 * index + 1;
+      if (left >= size) break;
+      const right = left + 1;
+      const child = right < size && this.before(heap[right], heap[left]) ? right : left;
+      if (!this.before(heap[child], slot)) break;
+      heap[index] = heap[child];
+      index = child;
+    }
+    heap[index] = slot;
+  }
+}
