@@ -1,0 +1,196 @@
+/**
+ * The queuelab command line. Parses arguments, calls the scenario loader, the simulation and the
+ * reports, and sets the exit code: 0 success, 1 a stated expectation failed, 2 bad input,
+ * 3 an internal error (an invariant broke: a bug, reported with its seed).
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { InvariantError, ModelConfigError } from "./models/errors.ts";
+import { terminalTable, writeReport } from "./reports/index.ts";
+import { ScenarioError } from "./scenarios/errors.ts";
+import { listBundledScenarios, loadScenario, resolveScenarioPath } from "./scenarios/index.ts";
+import { failedExpectations, runScenario } from "./scenarios/run.ts";
+import { DistributionError } from "./sim/distributions.ts";
+import { fileTraceSink, Trace } from "./sim/trace.ts";
+
+export const EXIT_OK = 0;
+export const EXIT_EXPECTATION_FAILED = 1;
+export const EXIT_BAD_INPUT = 2;
+export const EXIT_INTERNAL = 3;
+
+/** A user mistake on the command line itself. */
+class UsageError extends Error {}
+
+interface RunArgs {
+  scenario: string;
+  seed?: number;
+  out?: string;
+  set: string[];
+  trace: boolean;
+  variant?: string[];
+  quiet: boolean;
+}
+
+function runCommand(args: RunArgs): number {
+  const file = resolveScenarioPath(args.scenario);
+  const loaded = loadScenario(file, args.set);
+  if (args.variant) {
+    const names = loaded.variants.map((v) => v.name);
+    for (const wanted of args.variant) {
+      if (!names.includes(wanted)) {
+        throw new UsageError(
+          `--variant ${wanted}: no such variant; the variants are ${names.join(", ")}`,
+        );
+      }
+    }
+  }
+  const seed = args.seed ?? loaded.seed;
+  const outDir = args.out ?? join("out", loaded.name);
+  const log = (line: string) => {
+    if (!args.quiet) process.stderr.write(`${line}\n`);
+  };
+  const sinks: { close: () => void }[] = [];
+  if (args.trace) mkdirSync(outDir, { recursive: true });
+  const result = runScenario(loaded, {
+    seed,
+    overrides: args.set,
+    variants: args.variant,
+    traceFor: args.trace
+      ? (variant) => {
+          const sink = fileTraceSink(join(outDir, `trace-${variant}.jsonl`));
+          sinks.push(sink);
+          return new Trace(sink.write);
+        }
+      : undefined,
+    onVariantStart: (variant, index, total) =>
+      log(`[${index + 1}/${total}] ${loaded.name} / ${variant} (seed ${seed})`),
+  });
+  for (const sink of sinks) sink.close();
+  const { files } = writeReport(result, outDir);
+  process.stdout.write(terminalTable(result, { color: process.stdout.isTTY === true }));
+  process.stdout.write(`\nreport: ${join(outDir, "index.html")} (${files.length} files)\n`);
+  const failures = failedExpectations(result);
+  if (failures.length > 0) {
+    process.stdout.write(`\n${failures.length} expectation(s) failed at seed ${seed}:\n`);
+    for (const failure of failures) process.stdout.write(`  ✘ ${failure}\n`);
+    process.stdout.write(`replay: ${replayCommand(args.scenario, seed, args.set)}\n`);
+    return EXIT_EXPECTATION_FAILED;
+  }
+  return EXIT_OK;
+}
+
+export function replayCommand(scenario: string, seed: number, overrides: string[]): string {
+  const sets = overrides.map((o) => ` --set ${shellQuote(o)}`).join("");
+  return `npx queuelab run ${shellQuote(scenario)} --seed ${seed}${sets}`;
+}
+
+function shellQuote(text: string): string {
+  return /^[A-Za-z0-9_./=:-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+function validateCommand(args: { scenario: string; set: string[] }): number {
+  const file = resolveScenarioPath(args.scenario);
+  const loaded = loadScenario(file, args.set);
+  const names = loaded.variants.map((v) => v.name).join(", ");
+  process.stdout.write(`${file}: ok (${loaded.variants.length} variant(s): ${names})\n`);
+  return EXIT_OK;
+}
+
+function listCommand(): number {
+  const bundled = listBundledScenarios();
+  const width = Math.max(...bundled.map((s) => s.name.length));
+  for (const scenario of bundled) {
+    process.stdout.write(`${scenario.name.padEnd(width)}  ${scenario.description}\n`);
+  }
+  return EXIT_OK;
+}
+
+/** Runs a command, turning user mistakes into one-line errors (exit 2) and bugs into exit 3. */
+function guarded(command: () => number): void {
+  try {
+    process.exitCode = command();
+  } catch (error) {
+    if (
+      error instanceof ScenarioError ||
+      error instanceof ModelConfigError ||
+      error instanceof DistributionError ||
+      error instanceof UsageError
+    ) {
+      process.stderr.write(`error: ${error.message}\n`);
+      process.exitCode = EXIT_BAD_INPUT;
+    } else if (error instanceof InvariantError) {
+      process.stderr.write(`internal error (a queuelab bug, please report it): ${error.message}\n`);
+      process.exitCode = EXIT_INTERNAL;
+    } else {
+      throw error;
+    }
+  }
+}
+
+export function main(argv: string[]): void {
+  yargs(argv)
+    .scriptName("queuelab")
+    .usage("$0 <command> [options]\n\nDeterministic simulation of distributed queues and streams.")
+    .command(
+      "run <scenario>",
+      "run every variant of a scenario and write its report",
+      (y) =>
+        y
+          .positional("scenario", {
+            type: "string",
+            demandOption: true,
+            describe: "a scenario file, or the name of a bundled scenario (see `queuelab list`)",
+          })
+          .option("seed", { type: "number", describe: "run seed (default: the scenario's seed)" })
+          .option("out", {
+            type: "string",
+            describe: "report folder (default: out/<scenario name>)",
+          })
+          .option("set", {
+            type: "string",
+            array: true,
+            default: [] as string[],
+            describe: "override a field, e.g. --set consumers.workers.count=12",
+          })
+          .option("variant", { type: "string", array: true, describe: "run only these variants" })
+          .option("trace", {
+            type: "boolean",
+            default: false,
+            describe: "write a JSON Lines trace per variant into the report folder",
+          })
+          .option("quiet", { type: "boolean", default: false, describe: "no progress lines" })
+          .example("$0 run mmc", "run the bundled M/M/c scenario, report in out/mmc/")
+          .example("$0 run scenarios/mm1.yaml --seed 7 --out /tmp/mm1", "another seed and folder")
+          .example("$0 run mmc --set consumers.workers.count=9", "override a field")
+          .example("$0 run visibility-timeout --trace", "also write the event trace"),
+      (args) => guarded(() => runCommand(args as unknown as RunArgs)),
+    )
+    .command(
+      "validate <scenario>",
+      "check a scenario file without running it",
+      (y) =>
+        y
+          .positional("scenario", { type: "string", demandOption: true })
+          .option("set", { type: "string", array: true, default: [] as string[] })
+          .example("$0 validate my-scenario.yaml", "report the first error with file:line"),
+      (args) =>
+        guarded(() => validateCommand(args as unknown as { scenario: string; set: string[] })),
+    )
+    .command("list", "list the bundled scenarios", {}, () => guarded(listCommand))
+    .demandCommand(1, "name a command: run, validate or list")
+    .strict()
+    .fail((message, error, y) => {
+      if (error) throw error;
+      process.stderr.write(`${y.help() && ""}error: ${message}\nsee: queuelab --help\n`);
+      process.exit(EXIT_BAD_INPUT);
+    })
+    .help()
+    .alias("h", "help")
+    .version(false)
+    .wrap(100)
+    .parse();
+}
+
+main(hideBin(process.argv));

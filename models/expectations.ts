@@ -1,0 +1,48 @@
+/** Checks a scenario's stated expectations against a variant's summary. */
+import type { ComparisonOp, Expectation } from "./config.ts";
+import type { ExpectationOutcome, VariantSummary } from "./results.ts";
+
+/** The number at a dotted path of the summary (`fates.lost`, `latency.p99S`), or null. */
+export function metricValue(summary: VariantSummary, metric: string): number | null {
+  let value: unknown = summary;
+  for (const part of metric.split(".")) {
+    if (value === null || typeof value !== "object" || !(part in value)) return null;
+    value = (value as Record<string, unknown>)[part];
+  }
+  if (typeof value === "boolean") return value ? 1 : 0;
+  return typeof value === "number" ? value : null;
+}
+
+export function compare(observed: number, op: ComparisonOp, expected: number): boolean {
+  switch (op) {
+    case "<":
+      return observed < expected;
+    case "<=":
+      return observed <= expected;
+    case "==":
+      return observed === expected;
+    case "!=":
+      return observed !== expected;
+    case ">=":
+      return observed >= expected;
+    case ">":
+      return observed > expected;
+  }
+}
+
+export function evaluateExpectations(
+  expectations: Expectation[],
+  summary: VariantSummary,
+): ExpectationOutcome[] {
+  return expectations.map((expectation) => {
+    const observed = metricValue(summary, expectation.metric);
+    return {
+      text: expectation.text,
+      metric: expectation.metric,
+      observed,
+      // A metric with no value (no message processed, so no latency) fails the expectation:
+      // a claim about latency cannot hold when nothing was measured.
+      passed: observed !== null && compare(observed, expectation.op, expectation.value),
+    };
+  });
+}

@@ -1,0 +1,171 @@
+/**
+ * The fate ledger: every message produced ends in exactly one accounted state, and every extra
+ * processing of it is counted as a duplicate effect.
+ *
+ * One byte per message id: the low 3 bits hold the fate, the high 5 bits the number of live
+ * copies of the message in the system (on a link, queued, in flight). A message whose last copy
+ * disappears before it has a fate is lost, and the caller must say why.
+ */
+import { InvariantError } from "./errors.ts";
+
+export const Fate = {
+  pending: 0,
+  processed: 1,
+  deadLettered: 2,
+  dropped: 3,
+  lost: 4,
+} as const;
+export type FateCode = (typeof Fate)[keyof typeof Fate];
+
+const FATE_MASK = 0b111;
+const COPY_UNIT = 0b1000;
+const COPIES_MAX = 31;
+
+export interface FateCounts {
+  produced: number;
+  processed: number;
+  deadLettered: number;
+  dropped: number;
+  pending: number;
+  lost: number;
+}
+
+export class FateLedger {
+  produced = 0;
+  processed = 0;
+  deadLettered = 0;
+  dropped = 0;
+  lost = 0;
+  duplicateEffects = 0;
+  /** Lost messages by cause, e.g. "link-loss:api->orders". */
+  readonly lostByCause = new Map<string, number>();
+  /** Dropped messages by reason. */
+  readonly droppedByReason = new Map<string, number>();
+
+  private states = new Uint8Array(1 << 16);
+
+  constructor(private readonly clock: { readonly nowS: number }) {}
+
+  /** A new message with one live copy; returns its id (0, 1, 2, ...). */
+  newMessage(): number {
+    const id = this.produced++;
+    if (id === this.states.length) {
+      const grown = new Uint8Array(this.states.length * 2);
+      grown.set(this.states);
+      this.states = grown;
+    }
+    this.states[id] = COPY_UNIT | Fate.pending;
+    return id;
+  }
+
+  fateOf(id: number): FateCode {
+    return (this.states[id] & FATE_MASK) as FateCode;
+  }
+
+  liveCopies(id: number): number {
+    return this.states[id] >> 3;
+  }
+
+  /** A network duplicated the message: one more copy travels. */
+  addCopy(id: number): void {
+    const copies = this.liveCopies(id);
+    if (copies === COPIES_MAX) this.fail(`message ${id} has more than ${COPIES_MAX} live copies`);
+    this.states[id] += COPY_UNIT;
+  }
+
+  /**
+   * A copy left the system (acked, dead-lettered, dropped, or destroyed). When it was the last
+   * copy of a message that has no fate yet, the message is lost with `lossCause`.
+   */
+  removeCopy(id: number, lossCause: string | null): void {
+    const copies = this.liveCopies(id);
+    if (copies === 0) this.fail(`message ${id} has no live copy to remove`);
+    this.states[id] -= COPY_UNIT;
+    if (copies === 1 && this.fateOf(id) === Fate.pending) {
+      if (lossCause === null) this.fail(`last copy of message ${id} removed without a fate`);
+      this.setFate(id, Fate.lost);
+      this.lost++;
+      this.lostByCause.set(lossCause, (this.lostByCause.get(lossCause) ?? 0) + 1);
+    }
+  }
+
+  /** A processing of the message completed; returns true for the first, false for a duplicate effect. */
+  recordProcessed(id: number): boolean {
+    const fate = this.fateOf(id);
+    if (fate === Fate.processed) {
+      this.duplicateEffects++;
+      return false;
+    }
+    // Processing is the strongest fate: a copy processed after another was dead-lettered or
+    // dropped still had its effect.
+    if (fate === Fate.deadLettered) this.deadLettered--;
+    else if (fate === Fate.dropped) this.dropped--;
+    else if (fate === Fate.lost) this.fail(`lost message ${id} was processed`);
+    this.setFate(id, Fate.processed);
+    this.processed++;
+    return true;
+  }
+
+  /** The message went to a dead-letter queue (unless it was already processed). */
+  recordDeadLettered(id: number): void {
+    if (this.fateOf(id) !== Fate.pending) return;
+    this.setFate(id, Fate.deadLettered);
+    this.deadLettered++;
+  }
+
+  /** The broker discarded the message on purpose, with a reason (overflow, TTL, ...). */
+  recordDropped(id: number, reason: string): void {
+    if (this.fateOf(id) !== Fate.pending) return;
+    this.setFate(id, Fate.dropped);
+    this.dropped++;
+    this.droppedByReason.set(reason, (this.droppedByReason.get(reason) ?? 0) + 1);
+  }
+
+  get pending(): number {
+    return this.produced - this.processed - this.deadLettered - this.dropped - this.lost;
+  }
+
+  /** The running counts. */
+  counts(): FateCounts {
+    return {
+      produced: this.produced,
+      processed: this.processed,
+      deadLettered: this.deadLettered,
+      dropped: this.dropped,
+      pending: this.pending,
+      lost: this.lost,
+    };
+  }
+
+  /** Counts recomputed from every message's stored fate, independently of the running counters. */
+  recount(): FateCounts & { liveCopies: number; pendingWithoutCopy: number } {
+    const byFate = [0, 0, 0, 0, 0];
+    let liveCopies = 0;
+    let pendingWithoutCopy = 0;
+    for (let id = 0; id < this.produced; id++) {
+      const state = this.states[id];
+      const fate = state & FATE_MASK;
+      byFate[fate]++;
+      liveCopies += state >> 3;
+      if (fate === Fate.pending && state >> 3 === 0) pendingWithoutCopy++;
+    }
+    return {
+      produced: this.produced,
+      processed: byFate[Fate.processed],
+      deadLettered: byFate[Fate.deadLettered],
+      dropped: byFate[Fate.dropped],
+      pending: byFate[Fate.pending],
+      lost: byFate[Fate.lost],
+      liveCopies,
+      pendingWithoutCopy,
+    };
+  }
+
+  private setFate(id: number, fate: FateCode): void {
+    this.states[id] = (this.states[id] & ~FATE_MASK) | fate;
+  }
+
+  private fail(message: string): never {
+    throw new InvariantError(message, this.clock.nowS);
+  }
+}

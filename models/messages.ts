@@ -1,0 +1,109 @@
+/**
+ * The live copies of messages, one slot each, in parallel typed arrays. A slot is taken when a
+ * copy enters the system and given back when it leaves, so memory follows the number of copies
+ * in flight, not the number of messages ever produced. Components pass slot numbers to one
+ * another (and through kernel events), never objects.
+ */
+import { InvariantError } from "./errors.ts";
+
+/** Where a copy is; every live copy is in exactly one place. */
+export const Place = {
+  free: 0,
+  onLink: 1,
+  ready: 2,
+  inFlight: 3,
+} as const;
+export type PlaceCode = (typeof Place)[keyof typeof Place];
+
+export class MessageStore {
+  messageId = new Float64Array(1024);
+  keyIndex = new Int32Array(1024);
+  producedAtS = new Float64Array(1024);
+  /** When the copy reached its queue. */
+  arrivedAtS = new Float64Array(1024);
+  receiveCount = new Int32Array(1024);
+  /** The receipt of the current delivery (unique over the run), so stale acks are recognised. */
+  receipt = new Float64Array(1024);
+  /** Kernel handle of the visibility timer while in flight. */
+  timer = new Float64Array(1024);
+  place = new Uint8Array(1024);
+
+  private freeSlots: number[] = [];
+  private slotsUsed = 0;
+  /** Copies alive now. */
+  live = 0;
+
+  constructor(private readonly clock: { readonly nowS: number }) {}
+
+  /** Takes a slot for a new copy, placed on a link. */
+  allocate(messageId: number, keyIndex: number, producedAtS: number): number {
+    const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.takeNewSlot();
+    this.messageId[slot] = messageId;
+    this.keyIndex[slot] = keyIndex;
+    this.producedAtS[slot] = producedAtS;
+    this.arrivedAtS[slot] = producedAtS;
+    this.receiveCount[slot] = 0;
+    this.receipt[slot] = -1;
+    this.timer[slot] = -1;
+    this.place[slot] = Place.onLink;
+    this.live++;
+    return slot;
+  }
+
+  /** A second copy of the copy in `slot` (network duplication). */
+  duplicate(slot: number): number {
+    const copy = this.allocate(this.messageId[slot], this.keyIndex[slot], this.producedAtS[slot]);
+    this.place[copy] = this.place[slot];
+    return copy;
+  }
+
+  release(slot: number): void {
+    if (this.place[slot] === Place.free) {
+      throw new InvariantError(`message slot ${slot} released twice`, this.clock.nowS);
+    }
+    this.place[slot] = Place.free;
+    this.freeSlots.push(slot);
+    this.live--;
+  }
+
+  /** Number of live copies in each place, counted from the slots. */
+  countByPlace(): Record<"onLink" | "ready" | "inFlight", number> {
+    const counts = { onLink: 0, ready: 0, inFlight: 0 };
+    for (let slot = 0; slot < this.slotsUsed; slot++) {
+      const place = this.place[slot];
+      if (place === Place.onLink) counts.onLink++;
+      else if (place === Place.ready) counts.ready++;
+      else if (place === Place.inFlight) counts.inFlight++;
+    }
+    return counts;
+  }
+
+  private takeNewSlot(): number {
+    if (this.slotsUsed === this.place.length) this.grow();
+    return this.slotsUsed++;
+  }
+
+  private grow(): void {
+    const capacity = this.place.length * 2;
+    const f64 = (a: Float64Array) => {
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array) => {
+      const b = new Int32Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.messageId = f64(this.messageId);
+    this.producedAtS = f64(this.producedAtS);
+    this.arrivedAtS = f64(this.arrivedAtS);
+    this.receipt = f64(this.receipt);
+    this.timer = f64(this.timer);
+    this.keyIndex = i32(this.keyIndex);
+    this.receiveCount = i32(this.receiveCount);
+    const place = new Uint8Array(capacity);
+    place.set(this.place);
+    this.place = place;
+  }
+}

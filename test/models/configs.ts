@@ -1,0 +1,65 @@
+/** Small hand-built scenario configs for model tests (no scenario file involved). */
+import type {
+  ConsumerConfig,
+  LinkConfig,
+  ProducerConfig,
+  QueueConfig,
+  ScenarioConfig,
+} from "../../models/config.ts";
+
+export function producer(ratePerS: number, extra: Partial<ProducerConfig> = {}): ProducerConfig {
+  return {
+    name: "api",
+    to: "orders",
+    arrivals: "poisson",
+    startS: 0,
+    phases: [{ durationS: 1e12, ratePerS }],
+    repeatPhases: false,
+    keys: { count: 1, skew: "uniform", zipfExponent: 1 },
+    ...extra,
+  };
+}
+
+export function queue(extra: Partial<QueueConfig> = {}): QueueConfig {
+  return { name: "orders", visibilityTimeoutS: 1e9, maxReceives: null, ...extra };
+}
+
+export function consumer(
+  count: number,
+  meanS: number,
+  extra: Partial<ConsumerConfig> = {},
+): ConsumerConfig {
+  return {
+    name: "workers",
+    queue: "orders",
+    count,
+    concurrency: 1,
+    processing: { kind: "exponential", mean: meanS },
+    failureProbability: 0,
+    onFailure: "nack",
+    nackDelayS: 0,
+    ...extra,
+  };
+}
+
+export function link(from: string, to: string, extra: Partial<LinkConfig> = {}): LinkConfig {
+  return { from, to, latency: null, lossProbability: 0, duplicateProbability: 0, ...extra };
+}
+
+export function scenario(extra: Partial<ScenarioConfig>): ScenarioConfig {
+  return {
+    name: "test",
+    description: "",
+    seed: 1,
+    durationS: 1000,
+    drainS: 0,
+    warmupS: 0,
+    sampleIntervalS: null,
+    producers: [producer(1)],
+    queues: [queue()],
+    consumers: [consumer(1, 0.5)],
+    links: [],
+    expect: [],
+    ...extra,
+  };
+}
