@@ -68,11 +68,11 @@ export class Kernel {
     return this.scheduleAt(this.nowS + delayS, handler, argA, argB);
   }
 
-  /** Schedules at an absolute virtual time, which must not be in the past. */
+  /** Schedules at an absolute virtual time, which must be finite and not in the past. */
   scheduleAt(timeS: number, handler: number, argA = 0, argB = 0): number {
-    if (!(timeS >= this.nowS)) {
+    if (!(timeS >= this.nowS) || timeS === Number.POSITIVE_INFINITY) {
       throw new KernelError(
-        `event '${this.handlerNames[handler]}' scheduled at t=${timeS}s, before now (t=${this.nowS}s): time never goes backwards`,
+        `event '${this.handlerNames[handler]}' scheduled at t=${timeS}s with now t=${this.nowS}s: event times must be finite and not in the past`,
       );
     }
     const slot = this.allocateSlot();
@@ -106,6 +106,8 @@ export class Kernel {
    * (the clock then stands at `untilS`), or `stop` is called.
    */
   run(untilS = Number.POSITIVE_INFINITY): void {
+    // NaN would compare false against every event time and run the queue dry.
+    if (Number.isNaN(untilS)) throw new KernelError(`run until NaN at t=${this.nowS}s`);
     this.stopRequested = false;
     const handlers = this.handlers;
     while (this.heapSize > 0 && !this.stopRequested) {

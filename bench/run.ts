@@ -1,0 +1,73 @@
+/**
+ * `npm run bench`: runs every bench entry and prints one table row per figure. Wall-clock
+ * figures are printed, never asserted.
+ */
+import { pathToFileURL } from "node:url";
+import { benchKernel } from "./kernel.ts";
+
+export interface BenchRow {
+  figure: string;
+  value: number;
+  /** The same work done a simpler way in this process; null when there is none. */
+  baseline: number | null;
+  unit: string;
+}
+
+export interface BenchEntry {
+  name: string;
+  run: () => BenchRow[];
+}
+
+/** Add entries here; the end-to-end M/M/c bench goes after the kernel one. */
+export const benchEntries: BenchEntry[] = [
+  {
+    name: "kernel",
+    run: () => {
+      const result = benchKernel();
+      return [
+        {
+          figure: "kernel hold model (10k pending)",
+          value: result.kernelEventsPerS,
+          baseline: result.bareEventsPerS,
+          unit: "events/s",
+        },
+      ];
+    },
+  },
+];
+
+function formatRate(value: number): string {
+  return value >= 1e6 ? `${(value / 1e6).toFixed(2)} M` : `${(value / 1e3).toFixed(1)} k`;
+}
+
+function printTable(rows: BenchRow[]): void {
+  const lines = [["figure", "value", "baseline", "ratio"]];
+  for (const row of rows) {
+    lines.push([
+      row.figure,
+      `${formatRate(row.value)} ${row.unit}`,
+      row.baseline === null ? "-" : `${formatRate(row.baseline)} ${row.unit}`,
+      row.baseline === null ? "-" : (row.value / row.baseline).toFixed(2),
+    ]);
+  }
+  const widths = lines[0].map((_, col) => Math.max(...lines.map((line) => line[col].length)));
+  for (const line of lines) {
+    console.log(
+      line
+        .map((cell, col) => cell.padEnd(widths[col]))
+        .join("  ")
+        .trimEnd(),
+    );
+  }
+}
+
+export function runBenches(entries: BenchEntry[] = benchEntries): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const entry of entries) rows.push(...entry.run());
+  return rows;
+}
+
+// Run only when invoked as the script, so the entries can be imported.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  printTable(runBenches());
+}

@@ -1,0 +1,156 @@
+/**
+ * summary.json (machine-readable, stable key order) and summary.md (for people and pull requests).
+ */
+
+import type {
+  Counters,
+  ExpectationOutcome,
+  Fates,
+  LatencyStats,
+  RunResult,
+  Throughput,
+  VariantSummary,
+} from "../models/results.ts";
+import { formatDurationS, replayCommand } from "./format.ts";
+import { type JsonValue, reportJson } from "./json.ts";
+import { expectationsVerdict, type Section, summarySections } from "./tables.ts";
+
+// Key orders of summary.json. Each is an object literal checked with `satisfies` so that a field
+// added to results.ts and not here is a compile error rather than a silently missing key.
+const FATES_KEYS = {
+  produced: true,
+  processed: true,
+  deadLettered: true,
+  dropped: true,
+  pending: true,
+  lost: true,
+  duplicateEffects: true,
+  conserved: true,
+} as const satisfies Record<keyof Fates, true>;
+
+const LATENCY_KEYS = {
+  count: true,
+  meanS: true,
+  p50S: true,
+  p95S: true,
+  p99S: true,
+  p999S: true,
+  maxS: true,
+} as const satisfies Record<keyof LatencyStats, true>;
+
+const THROUGHPUT_KEYS = {
+  producedPerS: true,
+  processedPerS: true,
+} as const satisfies Record<keyof Throughput, true>;
+
+const COUNTERS_KEYS = {
+  deliveries: true,
+  redeliveries: true,
+  acks: true,
+  nacks: true,
+  visibilityTimeouts: true,
+  processingFailures: true,
+  linkLosses: true,
+  linkDuplicates: true,
+  eventsFired: true,
+  endS: true,
+} as const satisfies Record<keyof Counters, true>;
+
+const EXPECTATION_KEYS = {
+  text: true,
+  metric: true,
+  observed: true,
+  passed: true,
+} as const satisfies Record<keyof ExpectationOutcome, true>;
+
+const SUMMARY_KEYS = {
+  fates: true,
+  latency: true,
+  queueWait: true,
+  throughput: true,
+  counters: true,
+  expectations: true,
+} as const satisfies Record<keyof VariantSummary, true>;
+
+/** Copies the fields of `source` named by `keys`, in the keys' order. */
+function pick<T extends object>(source: T, keys: Record<keyof T, true>): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const key of Object.keys(keys) as (keyof T & string)[]) {
+    out[key] = source[key] as JsonValue;
+  }
+  return out;
+}
+
+function summaryObject(summary: VariantSummary): Record<string, JsonValue> {
+  const parts: { [K in keyof VariantSummary]: JsonValue } = {
+    fates: pick(summary.fates, FATES_KEYS),
+    latency: pick(summary.latency, LATENCY_KEYS),
+    queueWait: pick(summary.queueWait, LATENCY_KEYS),
+    throughput: pick(summary.throughput, THROUGHPUT_KEYS),
+    counters: pick(summary.counters, COUNTERS_KEYS),
+    expectations: summary.expectations.map((outcome) => pick(outcome, EXPECTATION_KEYS)),
+  };
+  return pick(parts, SUMMARY_KEYS);
+}
+
+/** summary.json: the run without its series, keys in the order of models/results.ts. */
+export function summaryJson(result: RunResult): string {
+  return reportJson({
+    scenario: result.scenario,
+    description: result.description,
+    file: result.file,
+    seed: result.seed,
+    overrides: result.overrides,
+    durationS: result.durationS,
+    drainS: result.drainS,
+    variants: result.variants.map((variant) => ({
+      name: variant.name,
+      ...summaryObject(variant.summary),
+    })),
+  });
+}
+
+/** Text safe inside a Markdown paragraph or table cell: no raw HTML, no column breaks. */
+function markdownText(text: string, inTable: boolean): string {
+  const escaped = text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return inTable ? escaped.replace(/\|/g, "\\|").replace(/\r?\n/g, " ") : escaped;
+}
+
+function markdownTable(section: Section, variantNames: string[]): string {
+  const header = ["", ...variantNames].map((name) => markdownText(name, true));
+  const lines = [
+    `| ${header.join(" | ")} |`,
+    `|:--|${variantNames.map(() => "--:|").join("")}`,
+    ...section.rows.map(
+      (row) =>
+        `| ${[row.label, ...row.cells.map((cell) => cell.text)]
+          .map((cell) => markdownText(cell, true))
+          .join(" | ")} |`,
+    ),
+  ];
+  return `## ${section.title}\n\n${lines.join("\n")}\n`;
+}
+
+/** summary.md: header, replay command, then one table per section with variants as columns. */
+export function summaryMarkdown(result: RunResult): string {
+  const names = result.variants.map((variant) => variant.name);
+  const parts = [`# ${markdownText(result.scenario, false)}: queuelab report\n`];
+  if (result.description.trim() !== "") parts.push(`${markdownText(result.description, false)}\n`);
+  const facts = [
+    `- Scenario file: \`${result.file.replace(/`/g, "'")}\``,
+    `- Seed: ${result.seed}`,
+    `- Duration: ${formatDurationS(result.durationS)}, then drain ${formatDurationS(result.drainS)}`,
+    `- Variants: ${names.map((name) => markdownText(name, false)).join(", ")}`,
+  ];
+  if (result.overrides.length > 0) {
+    facts.push(
+      `- Overrides: ${result.overrides.map((o) => `\`${o.replace(/`/g, "'")}\``).join(", ")}`,
+    );
+  }
+  parts.push(`${facts.join("\n")}\n`);
+  const verdict = expectationsVerdict(result);
+  if (verdict !== null) parts.push(`**${verdict.text}**\n`);
+  parts.push(`Replay this run:\n\n\`\`\`sh\n${replayCommand(result)}\n\`\`\`\n`);
+  for (const section of summarySections(result)) parts.push(markdownTable(section, names));
+  return parts.join("\n");
+}

@@ -1,0 +1,139 @@
+/**
+ * A small hand-built RunResult: two variants of a retry storm, 12 buckets of 5 s, latency
+ * series with gaps (no message processed during the outage).
+ */
+
+import type { LatencyStats, RunResult, VariantSeries } from "../../models/results.ts";
+
+const BUCKET_S = 5;
+const TIMES_S = Array.from({ length: 12 }, (_, i) => i * BUCKET_S);
+
+function latency(meanS: number, p99S: number): LatencyStats {
+  return {
+    count: 980,
+    meanS,
+    p50S: meanS * 0.8,
+    p95S: p99S * 0.6,
+    p99S,
+    p999S: p99S * 1.7,
+    maxS: p99S * 2.1,
+  };
+}
+
+function series(storm: boolean): VariantSeries {
+  const scale = storm ? 8 : 1;
+  return {
+    bucketS: BUCKET_S,
+    timesS: TIMES_S,
+    queueDepth: [0, 2, 3, 40 * scale, 120 * scale, 90 * scale, 30, 8, 3, 1, 0, 0],
+    inFlight: [4, 5, 5, 20, 20, 20, 18, 9, 6, 5, 1, 0],
+    dlqDepth: [0, 0, 0, 0, storm ? 3 : 1, storm ? 9 : 2, storm ? 12 : 2, 12, 12, 12, 12, 12].map(
+      (d) => (storm ? d : Math.min(d, 2)),
+    ),
+    producedPerS: [20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 0, 0],
+    processedPerS: storm
+      ? [16, 20, 20, 4, 0, 0, 32, 35, 28, 21, 4, 0]
+      : [16, 20, 20, 12, 6, 9, 24, 26, 22, 21, 4, 0],
+    latencyP50S: [0.042, 0.05, 0.051, 0.3, null, null, 4.2, 2.1, 0.4, 0.06, 0.05, null].map((v) =>
+      v === null || storm ? v : v / 2,
+    ),
+    latencyP95S: [0.08, 0.09, 0.095, 0.9, null, null, 9.5, 5.5, 1.1, 0.1, 0.09, null].map((v) =>
+      v === null || storm ? v : v / 3,
+    ),
+    latencyP99S: [0.11, 0.12, 0.13, 1.6, null, null, 14, 8, 2, 0.2, 0.11, null].map((v) =>
+      v === null || storm ? v : v / 4,
+    ),
+  };
+}
+
+export function smallRunResult(): RunResult {
+  return {
+    scenario: "retry-storm",
+    description: "Payments outage at 15 s: does jitter keep p99 < 2s & the DLQ small?",
+    file: "scenarios/retry-storm.yaml",
+    seed: 1187,
+    overrides: ["producers.api.rate=20/s", "downstreams.payments.timeout=1s"],
+    durationS: 50,
+    drainS: 10,
+    variants: [
+      {
+        name: "no-jitter",
+        summary: {
+          fates: {
+            produced: 1000,
+            processed: 985,
+            deadLettered: 12,
+            dropped: 0,
+            pending: 0,
+            lost: 3,
+            duplicateEffects: 41,
+            conserved: true,
+          },
+          latency: latency(0.8123456789, 14.2),
+          queueWait: latency(0.0123, 0.35),
+          throughput: { producedPerS: 20, processedPerS: 16.416666666666668 },
+          counters: {
+            deliveries: 1241,
+            redeliveries: 256,
+            acks: 985,
+            nacks: 240,
+            visibilityTimeouts: 16,
+            processingFailures: 240,
+            linkLosses: 3,
+            linkDuplicates: 0,
+            eventsFired: 18234,
+            endS: 60,
+          },
+          expectations: [
+            { text: "no message lost", metric: "fates.lost", observed: 3, passed: false },
+            { text: "p99 under 2s", metric: "latency.p99S", observed: 14.2, passed: false },
+          ],
+        },
+        series: series(true),
+      },
+      {
+        name: "full-jitter",
+        summary: {
+          fates: {
+            produced: 1000,
+            processed: 998,
+            deadLettered: 2,
+            dropped: 0,
+            pending: 0,
+            lost: 0,
+            duplicateEffects: 5,
+            conserved: true,
+          },
+          latency: { ...latency(0.31, 1.5), count: 998 },
+          queueWait: {
+            count: 0,
+            meanS: null,
+            p50S: null,
+            p95S: null,
+            p99S: null,
+            p999S: null,
+            maxS: null,
+          },
+          throughput: { producedPerS: 20, processedPerS: 16.633333333 },
+          counters: {
+            deliveries: 1010,
+            redeliveries: 10,
+            acks: 998,
+            nacks: 12,
+            visibilityTimeouts: 0,
+            processingFailures: 12,
+            linkLosses: 0,
+            linkDuplicates: 0,
+            eventsFired: 9120,
+            endS: 58.25,
+          },
+          expectations: [
+            { text: "no message lost", metric: "fates.lost", observed: 0, passed: true },
+            { text: "p99 under 2s", metric: "latency.p99S", observed: 1.5, passed: true },
+          ],
+        },
+        series: series(false),
+      },
+    ],
+  };
+}
