@@ -1,0 +1,122 @@
+/**
+ * `expect`: conditions on a variant's summary that a run checks. Written as a mapping
+ * (`fates.lost: 0`, `latency.p99S: "< 2s"`, nesting allowed: `fates: { lost: 0 }`) or as a list
+ * of strings (`"fates.lost == 0"`). A metric's unit follows its name: `...S` takes a duration,
+ * `...PerS` a rate, anything else a plain number.
+ */
+import type { ComparisonOp, Expectation } from "../models/config.ts";
+import { ScenarioError } from "./errors.ts";
+import { fail, failWith, joinPath, withUnits } from "./fields.ts";
+import type { RawNode } from "./raw.ts";
+import { suggestionSuffix } from "./suggest.ts";
+import { parseQuantity } from "./units.ts";
+
+const LATENCY_FIELDS = ["count", "meanS", "p50S", "p95S", "p99S", "p999S", "maxS"];
+
+/** The numeric leaves of VariantSummary in models/results.ts. */
+export const EXPECTATION_METRICS: readonly string[] = [
+  ...[
+    "produced",
+    "processed",
+    "deadLettered",
+    "dropped",
+    "pending",
+    "lost",
+    "duplicateEffects",
+  ].map((f) => `fates.${f}`),
+  ...LATENCY_FIELDS.map((f) => `latency.${f}`),
+  ...LATENCY_FIELDS.map((f) => `queueWait.${f}`),
+  "throughput.producedPerS",
+  "throughput.processedPerS",
+  ...[
+    "deliveries",
+    "redeliveries",
+    "acks",
+    "nacks",
+    "visibilityTimeouts",
+    "processingFailures",
+    "linkLosses",
+    "linkDuplicates",
+    "eventsFired",
+    "endS",
+  ].map((f) => `counters.${f}`),
+];
+
+const EXPECTED = `a mapping like { fates.lost: 0, latency.p99S: "< 2s" } or a list like ["fates.lost == 0"]`;
+const OPS: readonly ComparisonOp[] = ["<=", ">=", "==", "!=", "<", ">"];
+const CONDITION_PATTERN = /^(<=|>=|==|!=|<|>|=)?\s*(\S.*)$/;
+const STATEMENT_PATTERN = /^([A-Za-z0-9_.]+)\s*(<=|>=|==|!=|<|>|=)\s*(\S.*)$/;
+
+export function readExpectations(node: RawNode, path: string): Expectation[] {
+  if (node.kind === "map") return fromMapping(node, path, "");
+  if (node.kind !== "list") fail(node, path, EXPECTED);
+  return node.items.flatMap((item, i) => {
+    const itemPath = joinPath(path, i);
+    if (item.kind === "map") return fromMapping(item, itemPath, "");
+    if (item.kind !== "scalar" || typeof item.value !== "string") {
+      fail(item, itemPath, `a condition like "fates.lost == 0"`);
+    }
+    const match = STATEMENT_PATTERN.exec(item.value.trim());
+    if (match === null) fail(item, itemPath, `a condition like "fates.lost == 0"`);
+    return [build(item, itemPath, match[1], match[2], match[3], item.value.trim())];
+  });
+}
+
+/** Flattens nested mappings into dotted metric names: `{ fates: { lost: 0 } }` is `fates.lost`. */
+function fromMapping(node: RawNode & { kind: "map" }, path: string, prefix: string): Expectation[] {
+  return node.entries.flatMap((entry) => {
+    const metric = prefix === "" ? entry.key : `${prefix}.${entry.key}`;
+    const entryPath = joinPath(path, entry.key);
+    const { value } = entry;
+    if (value.kind === "map") return fromMapping(value, entryPath, metric);
+    if (value.kind === "scalar" && typeof value.value === "number") {
+      return [build(value, entryPath, metric, "==", value.text, `${metric} == ${value.text}`)];
+    }
+    if (value.kind !== "scalar" || typeof value.value !== "string") {
+      fail(value, entryPath, `a number or a condition like "< 2s"`);
+    }
+    const match = CONDITION_PATTERN.exec(value.value.trim());
+    if (match === null) fail(value, entryPath, `a number or a condition like "< 2s"`);
+    const op = match[1] ?? "==";
+    return [build(value, entryPath, metric, op, match[2], `${metric} ${op} ${match[2]}`)];
+  });
+}
+
+function build(
+  node: RawNode,
+  path: string,
+  metricWritten: string,
+  opWritten: string,
+  valueText: string,
+  text: string,
+): Expectation {
+  const metric = resolveMetric(node, path, metricWritten);
+  const op = (opWritten === "=" ? "==" : opWritten) as ComparisonOp;
+  if (!OPS.includes(op)) fail(node, path, `one of ${OPS.join(" ")}`);
+  const unit = metric.endsWith("PerS") ? "rate" : metric.endsWith("S") ? "duration" : "plain";
+  const value = withUnits(
+    { kind: "scalar", value: valueText, text: valueText, at: node.at },
+    path,
+    (v) => parseQuantity(v, unit),
+  );
+  return { metric, op, value, text };
+}
+
+/** A full path, or a bare leaf name when only one metric has it (`lost` is `fates.lost`). */
+function resolveMetric(node: RawNode, path: string, written: string): string {
+  if (EXPECTATION_METRICS.includes(written)) return written;
+  const leaves = written.includes(".")
+    ? []
+    : EXPECTATION_METRICS.filter((m) => m.endsWith(`.${written}`));
+  if (leaves.length === 1) return leaves[0];
+  if (leaves.length > 1) {
+    failWith(node, path, "a metric", `'${written}' is ambiguous: say ${leaves.join(" or ")}`);
+  }
+  const hint = suggestionSuffix(written, EXPECTATION_METRICS);
+  throw new ScenarioError({
+    at: node.at,
+    path,
+    expected: "a summary metric",
+    problem: `unknown metric '${written}'${hint.startsWith(",") ? hint : ` (metrics: ${EXPECTATION_METRICS.join(", ")})`}`,
+  });
+}

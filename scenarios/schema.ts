@@ -1,0 +1,175 @@
+/**
+ * The scenario file's top level: reads one variant's raw document (overrides already applied)
+ * into a ScenarioConfig, filling every default. `variants` is the loader's business and is
+ * only allowed here. The full reference is docs/scenario-format.md.
+ */
+import type { LinkConfig, ScenarioConfig } from "../models/config.ts";
+import {
+  CONSUMER_KEYS,
+  type Context,
+  PRODUCER_KEYS,
+  QUEUE_KEYS,
+  readConsumer,
+  readLinks,
+  readProducer,
+  readQueue,
+} from "./components.ts";
+import { ScenarioError } from "./errors.ts";
+import { readExpectations } from "./expectations.ts";
+import {
+  Fields,
+  failWith,
+  joinPath,
+  NAME_PATTERN,
+  readDurationS,
+  readList,
+  readName,
+  readText,
+  readWholeNumber,
+} from "./fields.ts";
+import { type ComponentKind, ComponentNames } from "./names.ts";
+import { itemName, type RawNode } from "./raw.ts";
+
+export const SCENARIO_KEYS = [
+  "name",
+  "description",
+  "seed",
+  "duration",
+  "drain",
+  "warmup",
+  "sampleInterval",
+  "queues",
+  "producers",
+  "consumers",
+  "links",
+  "expect",
+  "variants",
+];
+
+/** Scenario names become directory and file names in reports. */
+export const SCENARIO_NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
+export const SCENARIO_NAME_EXPECTED = "a lowercase name of letters, digits and '-'";
+export const SCENARIO_EXPECTED = "a mapping with name, duration, queues, producers and consumers";
+export const DRAIN_DEFAULT_S = 60;
+/** A chart with more buckets than this costs memory and shows nothing more. */
+export const SAMPLE_BUCKETS_MAX = 100_000;
+
+/** Reads a whole scenario document; `root` must not have been validated before. */
+export function readScenarioConfig(root: RawNode): ScenarioConfig {
+  const fields = Fields.open(root, "", SCENARIO_KEYS, SCENARIO_EXPECTED);
+  const name = readName(
+    fields.required("name", SCENARIO_NAME_EXPECTED),
+    "name",
+    SCENARIO_NAME_PATTERN,
+    SCENARIO_NAME_EXPECTED,
+  );
+  const description = fields.read("description", readText, "");
+  const seed = fields.read("seed", (n, p) => readWholeNumber(n, p, 0, Number.MAX_SAFE_INTEGER), 1);
+  const durationS = readDurationS(fields.required("duration", "a duration like 10m"), "duration", {
+    exclusive: true,
+  });
+  const drainS = fields.read("drain", readDurationS, DRAIN_DEFAULT_S);
+  const warmupS = fields.read("warmup", readDurationS, 0);
+  if (warmupS >= durationS) {
+    const problem = `warmup (${warmupS}s) must be shorter than duration (${durationS}s)`;
+    failWith(fields.get("warmup")!, "warmup", "a warmup shorter than duration", problem);
+  }
+  const sampleIntervalS = fields.read("sampleInterval", readSampleIntervalS, null);
+  if (sampleIntervalS !== null && (durationS + drainS) / sampleIntervalS > SAMPLE_BUCKETS_MAX) {
+    const problem = `sampleInterval ${sampleIntervalS}s makes more than ${SAMPLE_BUCKETS_MAX} buckets over duration + drain`;
+    failWith(fields.get("sampleInterval")!, "sampleInterval", "a longer interval", problem);
+  }
+
+  const ctx: Context = { durationS, names: new ComponentNames() };
+  // All names first, so any reference can be checked and a duplicate is caught at once.
+  const queueItems = openComponents(fields, "queue", ctx);
+  const producerItems = openComponents(fields, "producer", ctx);
+  const consumerItems = openComponents(fields, "consumer", ctx);
+  const queues = queueItems.map((item) => readQueue(item.fields, item.name));
+  const producers = producerItems.map((item) => readProducer(item.fields, item.name, ctx));
+  const consumers = consumerItems.map((item) => readConsumer(item.fields, item.name, ctx));
+  const links = readAllLinks(fields, ctx);
+  const expect = fields.read("expect", readExpectations, []);
+  return {
+    name,
+    description,
+    seed,
+    durationS,
+    drainS,
+    warmupS,
+    sampleIntervalS,
+    producers,
+    queues,
+    consumers,
+    links,
+    expect,
+  };
+}
+
+function readSampleIntervalS(node: RawNode, path: string): number | null {
+  if (node.kind === "scalar" && node.value === "auto") return null;
+  return readDurationS(node, path, { exclusive: true });
+}
+
+const KEYS_BY_KIND: Record<ComponentKind, string[]> = {
+  queue: QUEUE_KEYS,
+  producer: PRODUCER_KEYS,
+  consumer: CONSUMER_KEYS,
+};
+
+/** A required, non-empty list of named components, each name registered. */
+function openComponents(
+  fields: Fields,
+  kind: ComponentKind,
+  ctx: Context,
+): { fields: Fields; name: string }[] {
+  const key = `${kind}s`;
+  const expected = `a list of ${kind}s, each { name, ... }`;
+  const listNode = fields.required(key, expected);
+  const items = readList(listNode, key, expected);
+  if (items.length === 0) failWith(listNode, key, expected, `expected at least one ${kind}`);
+  return items.map((item, i) => {
+    const path = joinPath(key, itemLabel(item, i));
+    const itemFields = Fields.open(item, path, KEYS_BY_KIND[kind], `a ${kind} { name, ... }`);
+    const nameNode = itemFields.required("name", "a name");
+    const name = readName(nameNode, itemFields.pathOf("name"));
+    ctx.names.add(kind, name, nameNode, itemFields.pathOf("name"));
+    return { fields: itemFields, name };
+  });
+}
+
+function readAllLinks(fields: Fields, ctx: Context): LinkConfig[] {
+  const listNode = fields.get("links");
+  if (listNode === undefined) return [];
+  const items = readList(
+    listNode,
+    "links",
+    "a list of links { from, to, latency, loss, duplicate }",
+  );
+  const links: LinkConfig[] = [];
+  const seen = new Map<string, RawNode>();
+  items.forEach((item, i) => {
+    const path = joinPath("links", i);
+    for (const link of readLinks(item, path, ctx)) {
+      const id = `${link.from} -> ${link.to}`;
+      const previous = seen.get(id);
+      if (previous !== undefined) {
+        throw new ScenarioError({
+          at: item.at,
+          path,
+          expected: "one link per direction",
+          problem: `the link ${id} is already defined${previous.at.line === null ? "" : ` at line ${previous.at.line}`}`,
+        });
+      }
+      seen.set(id, item);
+      links.push(link);
+    }
+  });
+  return links;
+}
+
+/** A list item's path segment: its name when it has a valid one, else its index. */
+export function itemLabel(item: RawNode, index: number): string | number {
+  const name = itemName(item);
+  return name !== null && NAME_PATTERN.test(name) ? name : index;
+}
