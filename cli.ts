@@ -193,4 +193,10 @@ export function main(argv: string[]): void {
     .parse();
 }
 
+// Output piped into `head` and closed early is not an error worth a stack trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? EXIT_OK);
+  throw error;
+});
+
 main(hideBin(process.argv));

@@ -71,6 +71,8 @@ export interface Counters {
   acks: number;
   nacks: number;
   visibilityTimeouts: number;
+  /** Copies moved to a dead-letter queue (a copy processed later still counts here). */
+  movedToDeadLetter: number;
   processingFailures: number;
   linkLosses: number;
   linkDuplicates: number;
@@ -104,3 +106,70 @@ export interface VariantSeries {
   latencyP95S: (number | null)[];
   latencyP99S: (number | null)[];
 }
+
+// Key orders of summary.json, and the metrics `expect` may name. Each is an object literal
+// checked with `satisfies`, so a field added above and not here is a compile error.
+export const FATES_KEYS = {
+  produced: true,
+  processed: true,
+  deadLettered: true,
+  dropped: true,
+  pending: true,
+  lost: true,
+  duplicateEffects: true,
+  conserved: true,
+} as const satisfies Record<keyof Fates, true>;
+
+export const LATENCY_KEYS = {
+  count: true,
+  meanS: true,
+  p50S: true,
+  p95S: true,
+  p99S: true,
+  p999S: true,
+  maxS: true,
+} as const satisfies Record<keyof LatencyStats, true>;
+
+export const THROUGHPUT_KEYS = {
+  producedPerS: true,
+  processedPerS: true,
+} as const satisfies Record<keyof Throughput, true>;
+
+export const COUNTERS_KEYS = {
+  deliveries: true,
+  redeliveries: true,
+  acks: true,
+  nacks: true,
+  visibilityTimeouts: true,
+  movedToDeadLetter: true,
+  processingFailures: true,
+  linkLosses: true,
+  linkDuplicates: true,
+  eventsFired: true,
+  endS: true,
+} as const satisfies Record<keyof Counters, true>;
+
+export const EXPECTATION_KEYS = {
+  text: true,
+  metric: true,
+  observed: true,
+  passed: true,
+} as const satisfies Record<keyof ExpectationOutcome, true>;
+
+export const SUMMARY_KEYS = {
+  fates: true,
+  latency: true,
+  queueWait: true,
+  throughput: true,
+  counters: true,
+  expectations: true,
+} as const satisfies Record<keyof VariantSummary, true>;
+
+/** Dotted paths of the numeric fields of a variant summary: what an expectation may name. */
+export const SUMMARY_METRICS: readonly string[] = [
+  ...Object.keys(FATES_KEYS).map((key) => `fates.${key}`),
+  ...Object.keys(LATENCY_KEYS).map((key) => `latency.${key}`),
+  ...Object.keys(LATENCY_KEYS).map((key) => `queueWait.${key}`),
+  ...Object.keys(THROUGHPUT_KEYS).map((key) => `throughput.${key}`),
+  ...Object.keys(COUNTERS_KEYS).map((key) => `counters.${key}`),
+];

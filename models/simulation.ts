@@ -231,6 +231,7 @@ class World {
         acks: stats.acks,
         nacks: stats.nacks,
         visibilityTimeouts: stats.visibilityTimeouts,
+        movedToDeadLetter: stats.movedToDeadLetter,
         processingFailures: stats.processingFailures,
         linkLosses,
         linkDuplicates,

@@ -18,6 +18,7 @@ export class RunStats {
   staleAcks = 0;
   nacks = 0;
   visibilityTimeouts = 0;
+  movedToDeadLetter = 0;
   processingFailures = 0;
 
   /** Produced and first-processed within [warmupS, durationS): the steady-state throughput window. */

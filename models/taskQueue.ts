@@ -27,7 +27,6 @@ export class TaskQueue {
   /** Copies ready for delivery in this queue. */
   readonly ready = new IntRing();
   inFlightCount = 0;
-  deadLettered = 0;
 
   private readonly waitingTokens = new IntRing();
   private readonly targets: DeliveryTarget[] = [];
@@ -171,7 +170,7 @@ export class TaskQueue {
       this.ledger.recordDeadLettered(messageId);
       this.ledger.removeCopy(messageId, null);
       store.release(slot);
-      this.deadLettered++;
+      this.stats.movedToDeadLetter++;
       this.stats.changeDlq(1);
       return;
     }

@@ -2,75 +2,19 @@
  * summary.json (machine-readable, stable key order) and summary.md (for people and pull requests).
  */
 
-import type {
-  Counters,
-  ExpectationOutcome,
-  Fates,
-  LatencyStats,
-  RunResult,
-  Throughput,
-  VariantSummary,
+import {
+  COUNTERS_KEYS,
+  EXPECTATION_KEYS,
+  FATES_KEYS,
+  LATENCY_KEYS,
+  type RunResult,
+  SUMMARY_KEYS,
+  THROUGHPUT_KEYS,
+  type VariantSummary,
 } from "../models/results.ts";
 import { formatDurationS, replayCommand } from "./format.ts";
 import { type JsonValue, reportJson } from "./json.ts";
 import { expectationsVerdict, type Section, summarySections } from "./tables.ts";
-
-// Key orders of summary.json. Each is an object literal checked with `satisfies` so that a field
-// added to results.ts and not here is a compile error rather than a silently missing key.
-const FATES_KEYS = {
-  produced: true,
-  processed: true,
-  deadLettered: true,
-  dropped: true,
-  pending: true,
-  lost: true,
-  duplicateEffects: true,
-  conserved: true,
-} as const satisfies Record<keyof Fates, true>;
-
-const LATENCY_KEYS = {
-  count: true,
-  meanS: true,
-  p50S: true,
-  p95S: true,
-  p99S: true,
-  p999S: true,
-  maxS: true,
-} as const satisfies Record<keyof LatencyStats, true>;
-
-const THROUGHPUT_KEYS = {
-  producedPerS: true,
-  processedPerS: true,
-} as const satisfies Record<keyof Throughput, true>;
-
-const COUNTERS_KEYS = {
-  deliveries: true,
-  redeliveries: true,
-  acks: true,
-  nacks: true,
-  visibilityTimeouts: true,
-  processingFailures: true,
-  linkLosses: true,
-  linkDuplicates: true,
-  eventsFired: true,
-  endS: true,
-} as const satisfies Record<keyof Counters, true>;
-
-const EXPECTATION_KEYS = {
-  text: true,
-  metric: true,
-  observed: true,
-  passed: true,
-} as const satisfies Record<keyof ExpectationOutcome, true>;
-
-const SUMMARY_KEYS = {
-  fates: true,
-  latency: true,
-  queueWait: true,
-  throughput: true,
-  counters: true,
-  expectations: true,
-} as const satisfies Record<keyof VariantSummary, true>;
 
 /** Copies the fields of `source` named by `keys`, in the keys' order. */
 function pick<T extends object>(source: T, keys: Record<keyof T, true>): Record<string, JsonValue> {

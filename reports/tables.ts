@@ -134,6 +134,7 @@ function countersSection(result: RunResult): Section {
         ["acks", (s) => s.counters.acks],
         ["nacks", (s) => s.counters.nacks],
         ["visibility timeouts", (s) => s.counters.visibilityTimeouts],
+        ["moved to dead-letter queue", (s) => s.counters.movedToDeadLetter],
         ["processing failures", (s) => s.counters.processingFailures],
         ["link losses", (s) => s.counters.linkLosses],
         ["link duplicates", (s) => s.counters.linkDuplicates],

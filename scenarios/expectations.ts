@@ -5,42 +5,15 @@
  * `...PerS` a rate, anything else a plain number.
  */
 import type { ComparisonOp, Expectation } from "../models/config.ts";
+import { SUMMARY_METRICS } from "../models/results.ts";
 import { ScenarioError } from "./errors.ts";
 import { fail, failWith, joinPath, withUnits } from "./fields.ts";
 import type { RawNode } from "./raw.ts";
 import { suggestionSuffix } from "./suggest.ts";
 import { parseQuantity } from "./units.ts";
 
-const LATENCY_FIELDS = ["count", "meanS", "p50S", "p95S", "p99S", "p999S", "maxS"];
-
-/** The numeric leaves of VariantSummary in models/results.ts. */
-export const EXPECTATION_METRICS: readonly string[] = [
-  ...[
-    "produced",
-    "processed",
-    "deadLettered",
-    "dropped",
-    "pending",
-    "lost",
-    "duplicateEffects",
-  ].map((f) => `fates.${f}`),
-  ...LATENCY_FIELDS.map((f) => `latency.${f}`),
-  ...LATENCY_FIELDS.map((f) => `queueWait.${f}`),
-  "throughput.producedPerS",
-  "throughput.processedPerS",
-  ...[
-    "deliveries",
-    "redeliveries",
-    "acks",
-    "nacks",
-    "visibilityTimeouts",
-    "processingFailures",
-    "linkLosses",
-    "linkDuplicates",
-    "eventsFired",
-    "endS",
-  ].map((f) => `counters.${f}`),
-];
+/** The numeric fields of a variant summary (models/results.ts). */
+export const EXPECTATION_METRICS = SUMMARY_METRICS;
 
 const EXPECTED = `a mapping like { fates.lost: 0, latency.p99S: "< 2s" } or a list like ["fates.lost == 0"]`;
 const OPS: readonly ComparisonOp[] = ["<=", ">=", "==", "!=", "<", ">"];

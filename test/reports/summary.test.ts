@@ -60,6 +60,7 @@ describe("summaryJson", () => {
       "acks",
       "nacks",
       "visibilityTimeouts",
+      "movedToDeadLetter",
       "processingFailures",
       "linkLosses",
       "linkDuplicates",
