@@ -41,7 +41,7 @@ export const benchEntries: BenchEntry[] = [
       const result = benchEndToEnd();
       return [
         {
-          figure: `bundled mmc scenario, full model (${result.messages} messages)`,
+          figure: `mmc scenario x10, full model (${result.messages} messages)`,
           value: result.modelMessagesPerS,
           baseline: result.bareMessagesPerS,
           unit: "messages/s",

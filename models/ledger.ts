@@ -6,6 +6,7 @@
  * copies of the message in the system (on a link, queued, in flight). A message whose last copy
  * disappears before it has a fate is lost, and the caller must say why.
  */
+import { grown } from "../sim/grow.ts";
 import { InvariantError } from "./errors.ts";
 
 export const Fate = {
@@ -50,9 +51,7 @@ export class FateLedger {
   newMessage(): number {
     const id = this.produced++;
     if (id === this.states.length) {
-      const grown = new Uint8Array(this.states.length * 2);
-      grown.set(this.states);
-      this.states = grown;
+      this.states = grown(this.states, this.states.length * 2);
     }
     this.states[id] = COPY_UNIT | Fate.pending;
     return id;

@@ -4,6 +4,7 @@
  * in flight, not the number of messages ever produced. Components pass slot numbers to one
  * another (and through kernel events), never objects.
  */
+import { grown } from "../sim/grow.ts";
 import { InvariantError } from "./errors.ts";
 
 /** Where a copy is; every live copy is in exactly one place. */
@@ -85,25 +86,13 @@ export class MessageStore {
 
   private grow(): void {
     const capacity = this.place.length * 2;
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(capacity);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.messageId = f64(this.messageId);
-    this.producedAtS = f64(this.producedAtS);
-    this.arrivedAtS = f64(this.arrivedAtS);
-    this.receipt = f64(this.receipt);
-    this.timer = f64(this.timer);
-    this.keyIndex = i32(this.keyIndex);
-    this.receiveCount = i32(this.receiveCount);
-    const place = new Uint8Array(capacity);
-    place.set(this.place);
-    this.place = place;
+    this.messageId = grown(this.messageId, capacity);
+    this.keyIndex = grown(this.keyIndex, capacity);
+    this.producedAtS = grown(this.producedAtS, capacity);
+    this.arrivedAtS = grown(this.arrivedAtS, capacity);
+    this.receiveCount = grown(this.receiveCount, capacity);
+    this.receipt = grown(this.receipt, capacity);
+    this.timer = grown(this.timer, capacity);
+    this.place = grown(this.place, capacity);
   }
 }

@@ -11,6 +11,8 @@
  * recognised and ignored.
  */
 
+import { grown } from "./grow.ts";
+
 export type EventHandler = (argA: number, argB: number) => void;
 
 /** A handle that names no event; `cancel(NO_EVENT)` does nothing. */
@@ -147,30 +149,15 @@ export class Kernel {
     if (capacity > SLOT_LIMIT) {
       throw new KernelError(`more than ${SLOT_LIMIT} events pending at t=${this.nowS}s`);
     }
-    const growF64 = (a: Float64Array) => {
-      const b = new Float64Array(capacity);
-      b.set(a);
-      return b;
-    };
-    this.slotTimeS = growF64(this.slotTimeS);
-    this.slotSeq = growF64(this.slotSeq);
-    this.slotArgA = growF64(this.slotArgA);
-    this.slotArgB = growF64(this.slotArgB);
-    const heap = new Int32Array(capacity);
-    heap.set(this.heap);
-    this.heap = heap;
-    const handler = new Int32Array(capacity);
-    handler.set(this.slotHandler);
-    this.slotHandler = handler;
-    const generation = new Uint32Array(capacity);
-    generation.set(this.slotGeneration);
-    this.slotGeneration = generation;
-    const cancelled = new Uint8Array(capacity);
-    cancelled.set(this.slotCancelled);
-    this.slotCancelled = cancelled;
-    const free = new Int32Array(capacity);
-    free.set(this.freeSlots);
-    this.freeSlots = free;
+    this.heap = grown(this.heap, capacity);
+    this.slotTimeS = grown(this.slotTimeS, capacity);
+    this.slotSeq = grown(this.slotSeq, capacity);
+    this.slotHandler = grown(this.slotHandler, capacity);
+    this.slotArgA = grown(this.slotArgA, capacity);
+    this.slotArgB = grown(this.slotArgB, capacity);
+    this.slotGeneration = grown(this.slotGeneration, capacity);
+    this.slotCancelled = grown(this.slotCancelled, capacity);
+    this.freeSlots = grown(this.freeSlots, capacity);
   }
 
   /** True when slot a fires before slot b. */
