@@ -21,15 +21,17 @@ export interface ScenarioConfig {
   sampleIntervalS: number | null;
   producers: ProducerConfig[];
   queues: QueueConfig[];
+  topics: TopicConfig[];
   consumers: ConsumerConfig[];
   /** Directed network links; a pair of components with no link here talks over an ideal link. */
   links: LinkConfig[];
+  faults: FaultConfig[];
   expect: Expectation[];
 }
 
 export interface ProducerConfig {
   name: string;
-  /** Name of the queue it publishes to. */
+  /** Name of the queue or topic it publishes to. */
   to: string;
   /** poisson: exponential gaps; constant: evenly spaced at the phase's rate. */
   arrivals: "poisson" | "constant";
@@ -40,6 +42,8 @@ export interface ProducerConfig {
   /** When true the phases repeat until durationS (diurnal load); otherwise the producer stops after the last. */
   repeatPhases: boolean;
   keys: KeyConfig;
+  /** Size of each message, for retention by bytes. */
+  messageSizeBytes: number;
 }
 
 export interface ProducerPhase {
@@ -63,10 +67,52 @@ export interface QueueConfig {
   maxReceives: number | null;
 }
 
+/**
+ * A topic (Kafka, Kinesis, Pulsar, Pub/Sub): an append-only log of `partitions` partitions; a
+ * record's key picks its partition (Kafka's murmur2 partitioner). Records are deleted a segment
+ * at a time once older than `retentionS` or beyond `retentionBytes`, never by being read.
+ */
+export interface TopicConfig {
+  name: string;
+  partitions: number;
+  /** Kafka retention.ms: 7 days; null: keep forever. */
+  retentionS: number | null;
+  /** Kafka retention.bytes per partition: unlimited (null). */
+  retentionBytes: number | null;
+  /** Kafka segment.bytes: 1 GiB. */
+  segmentBytes: number;
+  /** Kafka segment.ms: 7 days; null: segments roll by size only. */
+  segmentS: number | null;
+  /** Kafka log.retention.check.interval.ms: 5 minutes. */
+  retentionCheckIntervalS: number;
+}
+
+/**
+ * When a consumer commits (an offset on a topic, an ack on a queue) relative to its processing:
+ * - before-processing: at-most-once; a crash during processing loses the message.
+ * - after-processing: at-least-once; a crash between the effect and the commit duplicates it.
+ * - auto: Kafka's enable.auto.commit: each poll commits what the previous poll returned, once
+ *   `autoCommitIntervalS` has passed; topics only.
+ * - transactional: the effect and the commit are one atomic step (Kafka transactions,
+ *   effectively-once inside the system): a crash or a fenced consumer applies neither.
+ */
+export type CommitPoint = "before-processing" | "after-processing" | "auto" | "transactional";
+
+export type IdempotencyConfig =
+  | { kind: "none" }
+  /** Remembers processed message ids for ttlS, at most `capacity` of them. */
+  | { kind: "seen-table"; ttlS: number; capacity: number }
+  /** A permanent unique key per message id: an effect is applied at most once, ever. */
+  | { kind: "conditional-write" };
+
 export interface ConsumerConfig {
   name: string;
-  /** Name of the queue it consumes from. */
-  queue: string;
+  /** Name of the queue it consumes from; null when it reads a topic. */
+  queue: string | null;
+  /** Name of the topic it reads through consumer group `group`; null when it consumes a queue. */
+  topic: string | null;
+  /** Consumer group (Kafka group.id) on a topic; each group reads every record. */
+  group: string;
   /** Number of consumer instances (processes). */
   count: number;
   /** Messages each instance processes at once. */
@@ -81,7 +127,34 @@ export interface ConsumerConfig {
    */
   onFailure: "nack" | "timeout";
   nackDelayS: number;
+  commit: CommitPoint;
+  /** Kafka auto.commit.interval.ms: 5 s. */
+  autoCommitIntervalS: number;
+  idempotency: IdempotencyConfig;
+  /** Instances join (start consuming) at this time. */
+  startS: number;
+  /** A crashed instance restarts after this long. */
+  restartS: number;
+  /** Random crashes: each instance crashes at this rate (a Poisson process); 0: never. */
+  crashRatePerS: number;
+  /** Topic consumers: Kafka max.poll.records, 500. */
+  maxPollRecords: number;
+  /** Topic consumers: Kafka session.timeout.ms, 45 s. */
+  sessionTimeoutS: number;
+  /** Topic consumers: Kafka heartbeat.interval.ms, 3 s. */
+  heartbeatIntervalS: number;
+  /** Topic consumers: Kafka max.poll.interval.ms, 300 s. */
+  maxPollIntervalS: number;
+  /** Topic consumers: where a group with no valid committed offset starts (Kafka: latest). */
+  autoOffsetReset: "earliest" | "latest";
 }
+
+/** A scheduled fault. */
+export type FaultConfig =
+  /** Consumer instances crash at `atS` (one instance, or all when `instance` is null) and restart after `downS`. */
+  | { kind: "crash"; atS: number; consumer: string; instance: number | null; downS: number }
+  /** Every link between components `a` and `b`, both ways, drops what it carries during [atS, atS + durationS). */
+  | { kind: "partition"; atS: number; durationS: number; a: string; b: string };
 
 export interface LinkConfig {
   from: string;

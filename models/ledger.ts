@@ -1,20 +1,24 @@
 /**
- * The fate ledger: every message produced ends in exactly one accounted state, and every extra
- * processing of it is counted as a duplicate effect.
+ * The fate ledger of one subscription (a queue, or one consumer group on a topic): every message
+ * it admits ends in exactly one accounted state, and every extra processing of it is counted as
+ * a duplicate effect.
  *
  * One byte per message id: the low 3 bits hold the fate, the high 5 bits the number of live
- * copies of the message in the system (on a link, queued, in flight). A message whose last copy
+ * copies of the message for this subscription (on a link, queued, in flight, retained in a log
+ * and not yet committed past, held in a consumer's memory). A message whose last copy
  * disappears before it has a fate is lost, and the caller must say why.
  */
 import { grown } from "../sim/grow.ts";
 import { InvariantError } from "./errors.ts";
 
 export const Fate = {
-  pending: 0,
-  processed: 1,
-  deadLettered: 2,
-  dropped: 3,
-  lost: 4,
+  /** Not a message of this subscription. */
+  none: 0,
+  pending: 1,
+  processed: 2,
+  deadLettered: 3,
+  dropped: 4,
+  lost: 5,
 } as const;
 export type FateCode = (typeof Fate)[keyof typeof Fate];
 
@@ -47,14 +51,20 @@ export class FateLedger {
 
   constructor(private readonly clock: { readonly nowS: number }) {}
 
-  /** A new message with one live copy; returns its id (0, 1, 2, ...). */
-  newMessage(): number {
-    const id = this.produced++;
-    if (id === this.states.length) {
-      this.states = grown(this.states, this.states.length * 2);
+  /** Ids below this have been seen; states beyond it are all `none`. */
+  private idsEnd = 0;
+
+  /** Message `id` (ids are dense over the run, shared by all subscriptions) is now this subscription's, with one live copy. */
+  admit(id: number): void {
+    if (id >= this.states.length) {
+      let capacity = this.states.length * 2;
+      while (capacity <= id) capacity *= 2;
+      this.states = grown(this.states, capacity);
     }
+    if (this.states[id] !== Fate.none) this.fail(`message ${id} admitted twice`);
     this.states[id] = COPY_UNIT | Fate.pending;
-    return id;
+    this.produced++;
+    if (id >= this.idsEnd) this.idsEnd = id + 1;
   }
 
   fateOf(id: number): FateCode {
@@ -100,6 +110,7 @@ export class FateLedger {
     if (fate === Fate.deadLettered) this.deadLettered--;
     else if (fate === Fate.dropped) this.dropped--;
     else if (fate === Fate.lost) this.fail(`lost message ${id} was processed`);
+    else if (fate === Fate.none) this.fail(`message ${id} processed but never admitted`);
     this.setFate(id, Fate.processed);
     this.processed++;
     return true;
@@ -138,10 +149,10 @@ export class FateLedger {
 
   /** Counts recomputed from every message's stored fate, independently of the running counters. */
   recount(): FateCounts & { liveCopies: number; pendingWithoutCopy: number } {
-    const byFate = [0, 0, 0, 0, 0];
+    const byFate = [0, 0, 0, 0, 0, 0];
     let liveCopies = 0;
     let pendingWithoutCopy = 0;
-    for (let id = 0; id < this.produced; id++) {
+    for (let id = 0; id < this.idsEnd; id++) {
       const state = this.states[id];
       const fate = state & FATE_MASK;
       byFate[fate]++;
@@ -149,7 +160,7 @@ export class FateLedger {
       if (fate === Fate.pending && state >> 3 === 0) pendingWithoutCopy++;
     }
     return {
-      produced: this.produced,
+      produced: this.idsEnd - byFate[Fate.none],
       processed: byFate[Fate.processed],
       deadLettered: byFate[Fate.deadLettered],
       dropped: byFate[Fate.dropped],

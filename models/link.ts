@@ -24,6 +24,10 @@ export interface LinkEnds {
 
 export class Link {
   readonly ideal: boolean;
+  /** True while a network partition cuts the link: everything sent is dropped. */
+  isCut = false;
+  /** Sends dropped because the link was cut. */
+  partitionDrops = 0;
   /** Sends that have left and not yet arrived. */
   inTransit = 0;
   losses = 0;
@@ -35,13 +39,18 @@ export class Link {
   private readonly faultRng: Rng | null;
   private readonly arriveHandler: number;
 
+  readonly name: string;
+
   constructor(
     private readonly kernel: Kernel,
-    readonly name: string,
+    readonly from: string,
+    readonly to: string,
     config: LinkConfig | null,
     streams: RandomStreams,
     private readonly ends: LinkEnds,
   ) {
+    const name = `${from}->${to}`;
+    this.name = name;
     this.lossProbability = config?.lossProbability ?? 0;
     this.duplicateProbability = config?.duplicateProbability ?? 0;
     this.latency = config?.latency
@@ -65,6 +74,11 @@ export class Link {
   }
 
   send(argA: number, argB: number): void {
+    if (this.isCut) {
+      this.partitionDrops++;
+      this.ends.lost(argA, argB);
+      return;
+    }
     if (this.ideal) {
       this.ends.deliver(argA, argB);
       return;

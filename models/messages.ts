@@ -6,6 +6,7 @@
  */
 import { grown } from "../sim/grow.ts";
 import { InvariantError } from "./errors.ts";
+import { CauseCode } from "./subscription.ts";
 
 /** Where a copy is; every live copy is in exactly one place. */
 export const Place = {
@@ -28,6 +29,12 @@ export class MessageStore {
   /** Kernel handle of the visibility timer while in flight. */
   timer = new Float64Array(1024);
   place = new Uint8Array(1024);
+  /** Size for retention by bytes. */
+  sizeBytes = new Int32Array(1024);
+  /** Why this copy is being delivered again (a CauseCode of models/subscription.ts). */
+  cause = new Uint8Array(1024);
+  /** Set when the consumer holding this delivery crashed, so its redelivery is blamed on the crash. */
+  crashed = new Uint8Array(1024);
 
   private freeSlots: number[] = [];
   private slotsUsed = 0;
@@ -37,7 +44,7 @@ export class MessageStore {
   constructor(private readonly clock: { readonly nowS: number }) {}
 
   /** Takes a slot for a new copy, placed on a link. */
-  allocate(messageId: number, keyIndex: number, producedAtS: number): number {
+  allocate(messageId: number, keyIndex: number, producedAtS: number, sizeBytes: number): number {
     const slot = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.takeNewSlot();
     this.messageId[slot] = messageId;
     this.keyIndex[slot] = keyIndex;
@@ -47,13 +54,21 @@ export class MessageStore {
     this.receipt[slot] = -1;
     this.timer[slot] = -1;
     this.place[slot] = Place.onLink;
+    this.sizeBytes[slot] = sizeBytes;
+    this.cause[slot] = CauseCode["producer-duplicate"];
+    this.crashed[slot] = 0;
     this.live++;
     return slot;
   }
 
   /** A second copy of the copy in `slot` (network duplication). */
   duplicate(slot: number): number {
-    const copy = this.allocate(this.messageId[slot], this.keyIndex[slot], this.producedAtS[slot]);
+    const copy = this.allocate(
+      this.messageId[slot],
+      this.keyIndex[slot],
+      this.producedAtS[slot],
+      this.sizeBytes[slot],
+    );
     this.place[copy] = this.place[slot];
     return copy;
   }
@@ -94,5 +109,8 @@ export class MessageStore {
     this.receipt = grown(this.receipt, capacity);
     this.timer = grown(this.timer, capacity);
     this.place = grown(this.place, capacity);
+    this.sizeBytes = grown(this.sizeBytes, capacity);
+    this.cause = grown(this.cause, capacity);
+    this.crashed = grown(this.crashed, capacity);
   }
 }

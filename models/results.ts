@@ -23,14 +23,50 @@ export interface VariantResult {
 }
 
 export interface VariantSummary {
+  /** Summed over subscriptions: a message read by three consumer groups counts three times. */
   fates: Fates;
   /** End to end: from production to the end of the first successful processing. */
   latency: LatencyStats;
   /** From arrival at the queue to the first delivery to a consumer. */
   queueWait: LatencyStats;
   throughput: Throughput;
+  ordering: Ordering;
   counters: Counters;
+  /** One per queue and per consumer group on a topic, in the scenario's order. */
+  subscriptions: SubscriptionSummary[];
   expectations: ExpectationOutcome[];
+}
+
+/** Per-key order as processed (first processings only), over all subscriptions. */
+export interface Ordering {
+  /** Processings of a message after a later message of the same key had been processed. */
+  violations: number;
+  /** The first violation seen, or null. */
+  first: OrderingViolationReport | null;
+}
+
+export interface OrderingViolationReport {
+  subscription: string;
+  key: string;
+  /** Produced earlier, processed later. */
+  earlierMessageId: number;
+  /** Produced later, processed first. */
+  laterMessageId: number;
+  atS: number;
+}
+
+/** One independent reader: a queue (its consumers compete), or a consumer group on a topic. */
+export interface SubscriptionSummary {
+  /** The queue's name, or `<topic>/<group>`. */
+  name: string;
+  fates: Fates;
+  /** Lost messages by cause, causes sorted by name. */
+  lostByCause: Record<string, number>;
+  /** Duplicate effects by cause, causes sorted by name. */
+  duplicatesByCause: Record<string, number>;
+  /** Duplicates an idempotent consumer recognised and skipped. */
+  duplicatesSkipped: number;
+  orderingViolations: number;
 }
 
 /** Every produced message ends in exactly one of these, and duplicates are counted on the side. */
@@ -73,6 +109,19 @@ export interface Counters {
   visibilityTimeouts: number;
   /** Copies moved to a dead-letter queue (a copy processed later still counts here). */
   movedToDeadLetter: number;
+  consumerCrashes: number;
+  /** Consumer-group rebalances (a member joined, left, crashed or was expelled). */
+  rebalances: number;
+  /** Offset commits refused because the member was no longer in the group's current generation. */
+  commitsRejected: number;
+  /** Transactional commits refused (fenced member, stale delivery, unreachable broker). */
+  fencedCommits: number;
+  /** Committed offsets that fell out of retention and were reset (auto.offset.reset). */
+  offsetResets: number;
+  /** Duplicates recognised and skipped by idempotent consumers. */
+  duplicatesSkipped: number;
+  /** Sends dropped by network partitions. */
+  partitionDrops: number;
   processingFailures: number;
   linkLosses: number;
   linkDuplicates: number;
@@ -142,6 +191,13 @@ export const COUNTERS_KEYS = {
   nacks: true,
   visibilityTimeouts: true,
   movedToDeadLetter: true,
+  consumerCrashes: true,
+  rebalances: true,
+  commitsRejected: true,
+  fencedCommits: true,
+  offsetResets: true,
+  duplicatesSkipped: true,
+  partitionDrops: true,
   processingFailures: true,
   linkLosses: true,
   linkDuplicates: true,
@@ -156,12 +212,36 @@ export const EXPECTATION_KEYS = {
   passed: true,
 } as const satisfies Record<keyof ExpectationOutcome, true>;
 
+export const ORDERING_KEYS = {
+  violations: true,
+  first: true,
+} as const satisfies Record<keyof Ordering, true>;
+
+export const ORDERING_VIOLATION_KEYS = {
+  subscription: true,
+  key: true,
+  earlierMessageId: true,
+  laterMessageId: true,
+  atS: true,
+} as const satisfies Record<keyof OrderingViolationReport, true>;
+
+export const SUBSCRIPTION_KEYS = {
+  name: true,
+  fates: true,
+  lostByCause: true,
+  duplicatesByCause: true,
+  duplicatesSkipped: true,
+  orderingViolations: true,
+} as const satisfies Record<keyof SubscriptionSummary, true>;
+
 export const SUMMARY_KEYS = {
   fates: true,
   latency: true,
   queueWait: true,
   throughput: true,
+  ordering: true,
   counters: true,
+  subscriptions: true,
   expectations: true,
 } as const satisfies Record<keyof VariantSummary, true>;
 
@@ -171,5 +251,6 @@ export const SUMMARY_METRICS: readonly string[] = [
   ...Object.keys(LATENCY_KEYS).map((key) => `latency.${key}`),
   ...Object.keys(LATENCY_KEYS).map((key) => `queueWait.${key}`),
   ...Object.keys(THROUGHPUT_KEYS).map((key) => `throughput.${key}`),
+  "ordering.violations",
   ...Object.keys(COUNTERS_KEYS).map((key) => `counters.${key}`),
 ];

@@ -16,6 +16,7 @@ import type { FateLedger } from "./ledger.ts";
 import { type MessageStore, Place } from "./messages.ts";
 import { IntRing } from "./ring.ts";
 import type { RunStats } from "./stats.ts";
+import { CauseCode, type Subscription } from "./subscription.ts";
 
 /** The consumer side of a delivery. */
 export interface DeliveryTarget {
@@ -34,21 +35,23 @@ export class TaskQueue {
   private readonly visibilityHandler: number;
   private readonly nackDelayHandler: number;
   private receiptsIssued = 0;
+  private readonly ledger: FateLedger;
 
   constructor(
     private readonly kernel: Kernel,
     readonly config: QueueConfig,
+    readonly subscription: Subscription,
     private readonly store: MessageStore,
-    private readonly ledger: FateLedger,
     private readonly stats: RunStats,
     private readonly trace: Trace | null,
   ) {
+    this.ledger = subscription.ledger;
     this.visibilityHandler = kernel.register(
       `queue:${config.name}/visibility-timeout`,
       (slot, receipt) => this.visibilityExpired(slot, receipt),
     );
     this.nackDelayHandler = kernel.register(`queue:${config.name}/nack-delay`, (slot, receipt) => {
-      if (this.holds(slot, receipt)) this.returnToQueue(slot);
+      if (this.holds(slot, receipt)) this.returnToQueue(slot, CauseCode["redelivery-after-nack"]);
     });
   }
 
@@ -104,7 +107,7 @@ export class TaskQueue {
     if (delayS > 0) {
       this.store.timer[slot] = this.kernel.schedule(delayS, this.nackDelayHandler, slot, receipt);
     } else {
-      this.returnToQueue(slot);
+      this.returnToQueue(slot, CauseCode["redelivery-after-nack"]);
     }
   }
 
@@ -154,12 +157,18 @@ export class TaskQueue {
     }
     this.stats.visibilityTimeouts++;
     if (this.trace) this.emit("visibility-timeout", slot);
-    this.returnToQueue(slot);
+    const crashed = this.store.crashed[slot] === 1;
+    this.store.crashed[slot] = 0;
+    this.returnToQueue(
+      slot,
+      crashed ? CauseCode["redelivery-after-crash"] : CauseCode["redelivery-after-visibility-timeout"],
+    );
   }
 
-  /** An in-flight copy becomes visible again, or goes to the dead-letter queue. */
-  private returnToQueue(slot: number): void {
+  /** An in-flight copy becomes visible again (its next delivery blamed on `cause`), or goes to the dead-letter queue. */
+  private returnToQueue(slot: number, cause: number): void {
     const store = this.store;
+    store.cause[slot] = cause;
     this.inFlightCount--;
     this.stats.changeInFlight(-1);
     store.timer[slot] = -1;
@@ -181,7 +190,7 @@ export class TaskQueue {
   }
 
   /** True when the copy in `slot` is in flight under delivery `receipt`. */
-  private holds(slot: number, receipt: number): boolean {
+  holds(slot: number, receipt: number): boolean {
     return this.store.place[slot] === Place.inFlight && this.store.receipt[slot] === receipt;
   }
 

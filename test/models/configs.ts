@@ -5,6 +5,7 @@ import type {
   ProducerConfig,
   QueueConfig,
   ScenarioConfig,
+  TopicConfig,
 } from "../../models/config.ts";
 
 export function producer(ratePerS: number, extra: Partial<ProducerConfig> = {}): ProducerConfig {
@@ -16,6 +17,7 @@ export function producer(ratePerS: number, extra: Partial<ProducerConfig> = {}):
     phases: [{ durationS: 1e12, ratePerS }],
     repeatPhases: false,
     keys: { count: 1, skew: "uniform", zipfExponent: 1 },
+    messageSizeBytes: 1024,
     ...extra,
   };
 }
@@ -38,8 +40,44 @@ export function consumer(
     failureProbability: 0,
     onFailure: "nack",
     nackDelayS: 0,
+    topic: null,
+    group: "workers",
+    commit: "after-processing",
+    autoCommitIntervalS: 5,
+    idempotency: { kind: "none" },
+    startS: 0,
+    restartS: 10,
+    crashRatePerS: 0,
+    maxPollRecords: 500,
+    sessionTimeoutS: 45,
+    heartbeatIntervalS: 3,
+    maxPollIntervalS: 300,
+    autoOffsetReset: "latest",
     ...extra,
   };
+}
+
+/** A Kafka-like topic with its documented defaults (retention 7 d, segments 1 GiB). */
+export function topic(extra: Partial<TopicConfig> = {}): TopicConfig {
+  return {
+    name: "events",
+    partitions: 4,
+    retentionS: 7 * 86400,
+    retentionBytes: null,
+    segmentBytes: 1024 ** 3,
+    segmentS: 7 * 86400,
+    retentionCheckIntervalS: 300,
+    ...extra,
+  };
+}
+
+/** A consumer group on topic `events`. */
+export function streamConsumer(
+  count: number,
+  meanS: number,
+  extra: Partial<ConsumerConfig> = {},
+): ConsumerConfig {
+  return consumer(count, meanS, { queue: null, topic: "events", ...extra });
 }
 
 export function link(from: string, to: string, extra: Partial<LinkConfig> = {}): LinkConfig {
@@ -57,8 +95,10 @@ export function scenario(extra: Partial<ScenarioConfig>): ScenarioConfig {
     sampleIntervalS: null,
     producers: [producer(1)],
     queues: [queue()],
+    topics: [],
     consumers: [consumer(1, 0.5)],
     links: [],
+    faults: [],
     expect: [],
     ...extra,
   };

@@ -1,0 +1,74 @@
+/**
+ * Conservation of messages at the end of a run, checked two ways for every subscription: its
+ * ledger's running fate counters against a recount of every message's stored fate, and the live
+ * copies the ledger believes in against the copies actually found (queued, in flight, on links,
+ * retained in logs past the group's commits, held by consumers). A mismatch is a queuelab bug,
+ * reported with the seed.
+ */
+import { InvariantError } from "./errors.ts";
+import type { World } from "./world.ts";
+
+export function checkConservation(world: World): void {
+  const nowS = world.kernel.nowS;
+  const fail = (message: string): never => {
+    throw new InvariantError(message, nowS, world.seed);
+  };
+
+  // Copies in transit on each destination's producer links (counted once per subscription).
+  const onLinks = new Map<string, number>();
+  for (const [name, destination] of world.destinations) {
+    onLinks.set(
+      name,
+      destination.links.reduce((sum, link) => sum + link.inTransit, 0),
+    );
+  }
+
+  for (const [name, queue] of world.queues) {
+    const held = world.queueConsumers
+      .filter((pool) => pool.config.queue === name)
+      .reduce((sum, pool) => sum + pool.heldCopies, 0);
+    const found = queue.ready.size + queue.inFlightCount + onLinks.get(name)! + held;
+    checkLedger(queue.subscription.name, queue.subscription.ledger, found, fail);
+  }
+  for (const group of world.streamGroups) {
+    const { retained, inBatches } = group.copiesHeld();
+    const found = retained + inBatches + onLinks.get(group.config.topic!)!;
+    checkLedger(group.subscription.name, group.subscription.ledger, found, fail);
+  }
+
+  // The message store holds the copies on links and in queues, nothing else.
+  const places = world.store.countByPlace();
+  let ready = 0;
+  let inFlight = 0;
+  for (const queue of world.queues.values()) {
+    ready += queue.ready.size;
+    inFlight += queue.inFlightCount;
+  }
+  const onAllLinks = [...onLinks.values()].reduce((sum, n) => sum + n, 0);
+  if (places.ready !== ready || places.inFlight !== inFlight || places.onLink !== onAllLinks) {
+    fail(
+      `copies by place (ready ${places.ready}, in flight ${places.inFlight}, on links ${places.onLink}) ` +
+        `differ from the queues (${ready}, ${inFlight}) and links (${onAllLinks})`,
+    );
+  }
+  const lag = world.streamGroups.reduce((sum, group) => sum + group.lag, 0);
+  if (ready + lag !== world.stats.readyDepth) fail("the depth gauge drifted from the queues and lags");
+}
+
+type Ledger = World["subscriptions"][number]["ledger"];
+
+function checkLedger(name: string, ledger: Ledger, copiesFound: number, fail: (m: string) => never): void {
+  const counted = ledger.counts();
+  const recounted = ledger.recount();
+  for (const key of Object.keys(counted) as (keyof typeof counted)[]) {
+    if (counted[key] !== recounted[key]) {
+      fail(`${name}: fate '${key}' counted ${counted[key]} but ${recounted[key]} messages have it`);
+    }
+  }
+  if (recounted.pendingWithoutCopy > 0) {
+    fail(`${name}: ${recounted.pendingWithoutCopy} pending messages have no live copy`);
+  }
+  if (recounted.liveCopies !== copiesFound) {
+    fail(`${name}: the ledger holds ${recounted.liveCopies} live copies, ${copiesFound} were found`);
+  }
+}

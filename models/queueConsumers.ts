@@ -1,0 +1,310 @@
+/**
+ * A pool of consumer instances on one task queue. Each instance processes up to `concurrency`
+ * messages at once; each unit of concurrency is a receive token. Processing takes a sampled time
+ * and may fail. Where the ack happens decides the guarantee:
+ * - after-processing (at-least-once): the ack follows the effect; a lost ack, a crash or a
+ *   visibility timeout in between means a redelivery and a duplicate effect;
+ * - before-processing (at-most-once): the ack comes first and the instance holds the only copy;
+ *   a crash or a failure then loses the message;
+ * - transactional: effect and ack are one atomic step at the broker; a stale delivery (its
+ *   visibility timeout expired) commits neither.
+ * Deliveries and acks cross network links. Instances crash (scheduled or at random) and restart.
+ */
+import { type Distribution, makeDistribution } from "../sim/distributions.ts";
+import type { Kernel } from "../sim/kernel.ts";
+import type { RandomStreams, Rng } from "../sim/random.ts";
+import type { Trace } from "../sim/trace.ts";
+import type { ConsumerConfig } from "./config.ts";
+import { type IdempotencyStore, makeIdempotencyStore } from "./idempotency.ts";
+import type { Link } from "./link.ts";
+import type { MessageStore } from "./messages.ts";
+import type { RunStats } from "./stats.ts";
+import type { Subscription } from "./subscription.ts";
+import type { DeliveryTarget, TaskQueue } from "./taskQueue.ts";
+
+/** A consumer whose receive was lost on the network polls again after this long. */
+export const LOST_RECEIVE_REPOLL_S = 1;
+
+const TokenState = { idle: 0, waiting: 1, busy: 2, repolling: 3 } as const;
+/** What travels on the ack link, in the low bits beside the receipt. */
+const AckKind = { ack: 0, nack: 1, commit: 2 } as const;
+
+export class QueueConsumers implements DeliveryTarget {
+  readonly tokenCount: number;
+  /** Transactional commits refused because the delivery was no longer current. */
+  fencedCommits = 0;
+  /** Instance crashes so far. */
+  crashes = 0;
+
+  private targetIndex = -1;
+  private deliveryLink: Link | null = null;
+  private ackLink: Link | null = null;
+
+  // What each token is working on, copied at dispatch so that a slot reused later does not
+  // change the message a consumer believes it holds.
+  private readonly tokenState: Uint8Array;
+  private readonly tokenSlot: Int32Array;
+  private readonly tokenReceipt: Float64Array;
+  private readonly tokenMessageId: Float64Array;
+  private readonly tokenProducedAtS: Float64Array;
+  private readonly tokenKeyIndex: Int32Array;
+  private readonly tokenCause: Uint8Array;
+  /** 1 while the token holds the message's only copy (acked before processing). */
+  private readonly tokenHolds: Uint8Array;
+  private readonly tokenDoneEvent: Float64Array;
+  private readonly instanceDown: Uint8Array;
+
+  private readonly processing: Distribution;
+  private readonly failureRng: Rng;
+  private readonly crashRng: Rng;
+  private readonly idempotency: IdempotencyStore | null;
+  private readonly doneHandler: number;
+  private readonly repollHandler: number;
+  private readonly restartHandler: number;
+  private readonly randomCrashHandler: number;
+
+  constructor(
+    private readonly kernel: Kernel,
+    readonly config: ConsumerConfig,
+    private readonly queue: TaskQueue,
+    private readonly subscription: Subscription,
+    private readonly store: MessageStore,
+    private readonly stats: RunStats,
+    streams: RandomStreams,
+    private readonly trace: Trace | null,
+  ) {
+    const tokens = config.count * config.concurrency;
+    this.tokenCount = tokens;
+    this.tokenState = new Uint8Array(tokens);
+    this.tokenSlot = new Int32Array(tokens);
+    this.tokenReceipt = new Float64Array(tokens).fill(-1);
+    this.tokenMessageId = new Float64Array(tokens);
+    this.tokenProducedAtS = new Float64Array(tokens);
+    this.tokenKeyIndex = new Int32Array(tokens);
+    this.tokenCause = new Uint8Array(tokens);
+    this.tokenHolds = new Uint8Array(tokens);
+    this.tokenDoneEvent = new Float64Array(tokens).fill(-1);
+    this.instanceDown = new Uint8Array(config.count);
+    const name = config.name;
+    this.processing = makeDistribution(config.processing, streams.stream(`consumer:${name}/processing`));
+    this.failureRng = streams.stream(`consumer:${name}/failures`);
+    this.crashRng = streams.stream(`consumer:${name}/crashes`);
+    this.idempotency =
+      config.idempotency.kind === "none" ? null : makeIdempotencyStore(config.idempotency);
+    this.doneHandler = kernel.register(`consumer:${name}/done`, (token) => this.done(token));
+    this.repollHandler = kernel.register(`consumer:${name}/repoll`, (token) => {
+      if (this.tokenState[token] === TokenState.repolling) this.offer(token);
+    });
+    this.restartHandler = kernel.register(`consumer:${name}/restart`, (instance) =>
+      this.restart(instance),
+    );
+    this.randomCrashHandler = kernel.register(`consumer:${name}/random-crash`, () =>
+      this.randomCrash(),
+    );
+  }
+
+  /** Wires the links (queue -> pool for deliveries, pool -> queue for acks) and joins the queue. */
+  connect(deliveryLink: Link, ackLink: Link): void {
+    this.deliveryLink = deliveryLink;
+    this.ackLink = ackLink;
+    this.targetIndex = this.queue.addTarget(this, this.tokenCount);
+  }
+
+  /** Every token starts waiting for work; instances take turns so load spreads across them. */
+  start(): void {
+    for (let token = 0; token < this.tokenCount; token++) this.offer(token);
+    this.scheduleRandomCrash();
+  }
+
+  /** Instance that owns a token (tokens interleave across instances). */
+  instanceOf(token: number): number {
+    return token % this.config.count;
+  }
+
+  dispatched(token: number, slot: number, receipt: number): void {
+    if (this.instanceDown[this.instanceOf(token)] === 1) {
+      // Received by a process that is going down: the message stays invisible until its
+      // visibility timeout, like a receive whose caller died.
+      this.store.crashed[slot] = 1;
+      this.tokenState[token] = TokenState.idle;
+      return;
+    }
+    const store = this.store;
+    this.tokenState[token] = TokenState.busy;
+    this.tokenSlot[token] = slot;
+    this.tokenReceipt[token] = receipt;
+    this.tokenMessageId[token] = store.messageId[slot];
+    this.tokenProducedAtS[token] = store.producedAtS[slot];
+    this.tokenKeyIndex[token] = store.keyIndex[slot];
+    this.tokenCause[token] = store.cause[slot];
+    this.deliveryLink!.send(token, receipt);
+  }
+
+  /** The delivery link brought the message to the instance. */
+  received(token: number, receipt: number): void {
+    if (this.tokenReceipt[token] !== receipt) return; // the instance crashed since
+    if (this.trace) this.emit("process-start", token);
+    if (this.config.commit === "before-processing") {
+      // The instance now holds the message; the ack deletes the queue's copy.
+      this.subscription.ledger.addCopy(this.tokenMessageId[token]);
+      this.tokenHolds[token] = 1;
+      this.sendAck(token, AckKind.ack);
+    }
+    this.tokenDoneEvent[token] = this.kernel.schedule(this.processing.sample(), this.doneHandler, token);
+  }
+
+  /** The delivery was lost on the way: the instance notices and polls again. */
+  receiveLost(token: number, receipt: number): void {
+    if (this.tokenReceipt[token] !== receipt) return;
+    this.tokenState[token] = TokenState.repolling;
+    this.kernel.schedule(LOST_RECEIVE_REPOLL_S, this.repollHandler, token);
+  }
+
+  private done(token: number): void {
+    this.tokenDoneEvent[token] = -1;
+    const failureProbability = this.config.failureProbability;
+    const failed = failureProbability > 0 && this.failureRng.next() < failureProbability;
+    const commit = this.config.commit;
+    if (failed) {
+      this.stats.processingFailures++;
+      if (this.trace) this.emit("process-fail", token);
+      if (commit === "before-processing") {
+        this.release(token, "failed after ack (at-most-once)");
+      } else if (this.config.onFailure === "nack") {
+        this.sendAck(token, AckKind.nack);
+      }
+    } else if (commit === "transactional") {
+      this.sendAck(token, AckKind.commit);
+    } else {
+      if (this.trace) this.emit("processed", token);
+      this.subscription.applyEffect(
+        this.tokenMessageId[token],
+        this.tokenKeyIndex[token],
+        this.tokenProducedAtS[token],
+        this.tokenCause[token],
+        this.idempotency,
+      );
+      if (commit === "before-processing") this.release(token, null);
+      else this.sendAck(token, AckKind.ack);
+    }
+    this.tokenReceipt[token] = -1;
+    this.offer(token);
+  }
+
+  /** The ack link delivered an ack, a nack or a transactional commit to the queue. */
+  ackArrived(slot: number, receiptAndKind: number): void {
+    const kind = receiptAndKind % 4;
+    const receipt = (receiptAndKind - kind) / 4;
+    if (kind === AckKind.nack) {
+      this.queue.nack(slot, receipt, this.config.nackDelayS);
+    } else if (kind === AckKind.ack) {
+      this.queue.ack(slot, receipt);
+    } else if (this.queue.holds(slot, receipt)) {
+      // Effect and ack in one transaction, while the delivery is still the current one.
+      const store = this.store;
+      this.subscription.applyEffect(
+        store.messageId[slot],
+        store.keyIndex[slot],
+        store.producedAtS[slot],
+        store.cause[slot],
+        this.idempotency,
+      );
+      this.queue.ack(slot, receipt);
+    } else {
+      this.fencedCommits++;
+    }
+  }
+
+  /** Crashes one instance (or all when `instance` is null); each comes back after `downS`. */
+  crash(instance: number | null, downS: number): void {
+    const first = instance ?? 0;
+    const last = instance ?? this.config.count - 1;
+    for (let i = first; i <= last; i++) {
+      if (this.instanceDown[i] === 1) continue;
+      this.instanceDown[i] = 1;
+      this.crashes++;
+      if (this.trace) {
+        this.trace.emit(this.kernel.nowS, "consumer-crash", { consumer: `${this.config.name}/${i}` });
+      }
+      for (let token = i; token < this.tokenCount; token += this.config.count) this.dropWork(token);
+      this.kernel.schedule(downS, this.restartHandler, i);
+    }
+  }
+
+  /** A crashed instance loses what it was doing: held messages are lost, in-flight ones will time out. */
+  private dropWork(token: number): void {
+    const state = this.tokenState[token];
+    if (state === TokenState.waiting) return; // still in the queue's line; ignored when dispatched
+    this.kernel.cancel(this.tokenDoneEvent[token]);
+    this.tokenDoneEvent[token] = -1;
+    if (state === TokenState.busy) {
+      if (this.tokenHolds[token] === 1) {
+        this.release(token, "consumer crashed after ack (at-most-once)");
+      } else if (this.queue.holds(this.tokenSlot[token], this.tokenReceipt[token])) {
+        this.store.crashed[this.tokenSlot[token]] = 1;
+      }
+    }
+    this.tokenReceipt[token] = -1;
+    this.tokenState[token] = TokenState.idle;
+  }
+
+  private restart(instance: number): void {
+    this.instanceDown[instance] = 0;
+    if (this.trace) {
+      this.trace.emit(this.kernel.nowS, "consumer-restart", {
+        consumer: `${this.config.name}/${instance}`,
+      });
+    }
+    for (let token = instance; token < this.tokenCount; token += this.config.count) {
+      if (this.tokenState[token] === TokenState.idle) this.offer(token);
+    }
+  }
+
+  private scheduleRandomCrash(): void {
+    const ratePerS = this.config.crashRatePerS * this.config.count;
+    if (ratePerS <= 0) return;
+    const gapS = -Math.log(1 - this.crashRng.next()) / ratePerS;
+    this.kernel.schedule(gapS, this.randomCrashHandler);
+  }
+
+  /** One crash of the pool's Poisson crash process hits an instance chosen at random. */
+  private randomCrash(): void {
+    const instance = Math.floor(this.crashRng.next() * this.config.count);
+    this.crash(instance, this.config.restartS);
+    this.scheduleRandomCrash();
+  }
+
+  private offer(token: number): void {
+    if (this.instanceDown[this.instanceOf(token)] === 1) {
+      this.tokenState[token] = TokenState.idle;
+      return;
+    }
+    this.tokenState[token] = TokenState.waiting;
+    this.queue.offer(this.targetIndex, token);
+  }
+
+  private sendAck(token: number, kind: number): void {
+    this.ackLink!.send(this.tokenSlot[token], this.tokenReceipt[token] * 4 + kind);
+  }
+
+  /** The token lets go of the copy it held; `lossCause` when that loses the message. */
+  private release(token: number, lossCause: string | null): void {
+    this.tokenHolds[token] = 0;
+    this.subscription.ledger.removeCopy(this.tokenMessageId[token], lossCause);
+  }
+
+  /** Copies held by instances (acked before processing, not yet finished). */
+  get heldCopies(): number {
+    let held = 0;
+    for (let token = 0; token < this.tokenCount; token++) held += this.tokenHolds[token];
+    return held;
+  }
+
+  private emit(event: string, token: number): void {
+    this.trace!.emit(this.kernel.nowS, event, {
+      msg: this.tokenMessageId[token],
+      key: `k${this.tokenKeyIndex[token]}`,
+      consumer: `${this.config.name}/${this.instanceOf(token)}`,
+    });
+  }
+}

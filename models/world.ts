@@ -1,0 +1,256 @@
+/**
+ * One scenario variant wired onto a kernel: producers publish over links to queues and topics;
+ * consumers read queues (competing) or topics (by consumer group); faults are scheduled. Every
+ * random number comes from a stream named after the component that draws it, so a run is a pure
+ * function of (config, seed).
+ */
+import { Kernel } from "../sim/kernel.ts";
+import { TimeGrid } from "../sim/metrics.ts";
+import { RandomStreams } from "../sim/random.ts";
+import type { Trace } from "../sim/trace.ts";
+import type { ConsumerConfig, FaultConfig, LinkConfig, ScenarioConfig } from "./config.ts";
+import { ModelConfigError } from "./errors.ts";
+import { Link, type LinkEnds } from "./link.ts";
+import { MessageStore } from "./messages.ts";
+import { Producer } from "./producer.ts";
+import { QueueConsumers } from "./queueConsumers.ts";
+import { RunStats } from "./stats.ts";
+import { StreamGroup } from "./streamGroup.ts";
+import { Subscription } from "./subscription.ts";
+import { TaskQueue } from "./taskQueue.ts";
+import { Topic } from "./topic.ts";
+
+/** Buckets of the time-series charts when the scenario does not set a sample interval. */
+const DEFAULT_BUCKETS = 200;
+/** More buckets than this would make the charts unreadable and the memory large. */
+const MAX_BUCKETS = 100_000;
+
+/** Where a producer publishes: the subscriptions that become responsible for each message. */
+interface Destination {
+  name: string;
+  subscriptions(): Subscription[];
+  publish(slot: number): void;
+  /** Producer links into this destination, for the copies in transit on them. */
+  links: Link[];
+}
+
+export class World {
+  readonly kernel = new Kernel();
+  readonly streams: RandomStreams;
+  readonly store: MessageStore;
+  readonly stats: RunStats;
+  readonly queues = new Map<string, TaskQueue>();
+  readonly topics = new Map<string, Topic>();
+  readonly destinations = new Map<string, Destination>();
+  readonly producers: Producer[] = [];
+  readonly queueConsumers: QueueConsumers[] = [];
+  readonly streamGroups: StreamGroup[] = [];
+  /** Every subscription, queues first, then consumer groups in the order of the consumers. */
+  readonly subscriptions: Subscription[] = [];
+  readonly links: Link[] = [];
+  readonly endS: number;
+  private nextMessageId = 0;
+  private readonly trace: Trace | null;
+
+  constructor(
+    readonly config: ScenarioConfig,
+    readonly seed: number,
+    trace: Trace | null,
+  ) {
+    this.trace = trace;
+    this.streams = new RandomStreams(seed);
+    this.store = new MessageStore(this.kernel);
+    this.endS = config.durationS + config.drainS;
+    this.stats = new RunStats(this.kernel, timeGrid(config, this.endS), config.warmupS, config.durationS);
+
+    for (const queueConfig of config.queues) {
+      const subscription = new Subscription(
+        queueConfig.name,
+        this.kernel,
+        this.stats,
+        this.keyCount(queueConfig.name),
+      );
+      this.subscriptions.push(subscription);
+      const queue = new TaskQueue(this.kernel, queueConfig, subscription, this.store, this.stats, trace);
+      this.queues.set(queueConfig.name, queue);
+      this.destinations.set(queueConfig.name, {
+        name: queueConfig.name,
+        subscriptions: () => [subscription],
+        publish: (slot) => queue.publish(slot),
+        links: [],
+      });
+    }
+    for (const topicConfig of config.topics) {
+      const topic = new Topic(this.kernel, topicConfig, this.keyCount(topicConfig.name), this.store, trace);
+      this.topics.set(topicConfig.name, topic);
+      this.destinations.set(topicConfig.name, {
+        name: topicConfig.name,
+        subscriptions: () => topic.groups.map((group) => group.subscription),
+        publish: (slot) => topic.publish(slot),
+        links: [],
+      });
+    }
+    for (const consumerConfig of config.consumers) {
+      if (consumerConfig.queue !== null) this.wireQueueConsumers(consumerConfig, consumerConfig.queue);
+      else this.wireStreamGroup(consumerConfig, consumerConfig.topic!);
+    }
+    for (const producerConfig of config.producers) this.wireProducer(producerConfig.name, producerConfig.to);
+    for (const fault of config.faults) this.scheduleFault(fault);
+  }
+
+  run(): void {
+    for (const pool of this.queueConsumers) pool.start();
+    for (const group of this.streamGroups) group.start();
+    for (const topic of this.topics.values()) topic.start();
+    for (const producer of this.producers) producer.start();
+    this.kernel.run(this.endS);
+    this.stats.finish(this.endS);
+  }
+
+  /** The largest key count of the producers writing to `destination` (keys are shared by name). */
+  private keyCount(destination: string): number {
+    const counts = this.config.producers.filter((p) => p.to === destination).map((p) => p.keys.count);
+    return Math.max(1, ...counts);
+  }
+
+  private wireQueueConsumers(config: ConsumerConfig, queueName: string): void {
+    const queue = this.queues.get(queueName);
+    if (!queue) throw new ModelConfigError(`consumer ${config.name}: no queue named '${queueName}'`);
+    const pool = new QueueConsumers(
+      this.kernel,
+      config,
+      queue,
+      queue.subscription,
+      this.store,
+      this.stats,
+      this.streams,
+      this.trace,
+    );
+    const deliveryLink = this.link(queueName, config.name, {
+      deliver: (token, receipt) => pool.received(token, receipt),
+      lost: (token, receipt) => pool.receiveLost(token, receipt),
+    });
+    const ackLink = this.link(config.name, queueName, {
+      deliver: (slot, receiptAndKind) => pool.ackArrived(slot, receiptAndKind),
+      lost: () => {},
+    });
+    pool.connect(deliveryLink, ackLink);
+    this.queueConsumers.push(pool);
+  }
+
+  private wireStreamGroup(config: ConsumerConfig, topicName: string): void {
+    const topic = this.topics.get(topicName);
+    if (!topic) throw new ModelConfigError(`consumer ${config.name}: no topic named '${topicName}'`);
+    const subscription = new Subscription(
+      `${topicName}/${config.group}`,
+      this.kernel,
+      this.stats,
+      this.keyCount(topicName),
+    );
+    this.subscriptions.push(subscription);
+    const group = new StreamGroup(
+      this.kernel,
+      config,
+      topic.logs,
+      subscription,
+      this.stats,
+      this.streams,
+      this.trace,
+    );
+    topic.groups.push(group);
+    const fetchLink = this.link(topicName, config.name, {
+      deliver: (member, epoch) => group.fetchArrived(member, epoch),
+      lost: (member, epoch) => group.fetchLost(member, epoch),
+    });
+    const commitLink = this.link(config.name, topicName, {
+      deliver: (member, generationAndKind) => group.fromMember(member, generationAndKind),
+      lost: () => {},
+    });
+    group.connect(fetchLink, commitLink);
+    this.streamGroups.push(group);
+  }
+
+  private wireProducer(name: string, to: string): void {
+    const config = this.config.producers.find((p) => p.name === name)!;
+    const destination = this.destinations.get(to);
+    if (!destination) throw new ModelConfigError(`producer ${name}: nothing named '${to}'`);
+    const { store, stats, kernel } = this;
+    const trace = this.trace;
+    const linkName = `${name}->${to}`;
+    const subscriptions = destination.subscriptions();
+    const link = this.link(name, to, {
+      deliver: (slot) => destination.publish(slot),
+      lost: (slot) => {
+        const messageId = store.messageId[slot];
+        if (trace) trace.emit(kernel.nowS, "link-loss", { msg: messageId, link: linkName });
+        for (const subscription of subscriptions) {
+          subscription.ledger.removeCopy(messageId, `lost on link ${linkName}`);
+        }
+        store.release(slot);
+      },
+      duplicate: (slot) => {
+        for (const subscription of subscriptions) subscription.ledger.addCopy(store.messageId[slot]);
+        return store.duplicate(slot);
+      },
+    });
+    destination.links.push(link);
+    const producer = new Producer(kernel, config, this.config.durationS, this.streams, (keyIndex) => {
+      const messageId = this.nextMessageId++;
+      for (const subscription of subscriptions) subscription.ledger.admit(messageId);
+      stats.recordProduced();
+      const slot = store.allocate(messageId, keyIndex, kernel.nowS, config.messageSizeBytes);
+      if (trace) trace.emit(kernel.nowS, "produce", { msg: messageId, key: `k${keyIndex}`, producer: name });
+      link.send(slot, 0);
+    });
+    this.producers.push(producer);
+  }
+
+  private link(from: string, to: string, ends: LinkEnds): Link {
+    const config: LinkConfig | null =
+      this.config.links.find((l) => l.from === from && l.to === to) ?? null;
+    const link = new Link(this.kernel, from, to, config, this.streams, ends);
+    this.links.push(link);
+    return link;
+  }
+
+  private scheduleFault(fault: FaultConfig): void {
+    const kernel = this.kernel;
+    if (fault.kind === "crash") {
+      const target =
+        this.queueConsumers.find((pool) => pool.config.name === fault.consumer) ??
+        this.streamGroups.find((group) => group.config.name === fault.consumer);
+      if (!target) throw new ModelConfigError(`crash fault: no consumer named '${fault.consumer}'`);
+      const handler = kernel.register(`fault:crash:${fault.consumer}@${fault.atS}`, () =>
+        target.crash(fault.instance, fault.downS),
+      );
+      kernel.scheduleAt(fault.atS, handler);
+      return;
+    }
+    const cut = this.links.filter(
+      (link) =>
+        (link.from === fault.a && link.to === fault.b) || (link.from === fault.b && link.to === fault.a),
+    );
+    const setCut = (isCut: boolean) => () => {
+      for (const link of cut) link.isCut = isCut;
+      if (this.trace) {
+        this.trace.emit(kernel.nowS, isCut ? "partition-start" : "partition-end", {
+          between: `${fault.a}|${fault.b}`,
+        });
+      }
+    };
+    const name = `fault:partition:${fault.a}|${fault.b}@${fault.atS}`;
+    kernel.scheduleAt(fault.atS, kernel.register(`${name}/start`, setCut(true)));
+    kernel.scheduleAt(fault.atS + fault.durationS, kernel.register(`${name}/end`, setCut(false)));
+  }
+}
+
+function timeGrid(config: ScenarioConfig, endS: number): TimeGrid {
+  const bucketS = config.sampleIntervalS ?? endS / DEFAULT_BUCKETS;
+  const bucketCount = Math.ceil(endS / bucketS - 1e-9);
+  if (bucketCount > MAX_BUCKETS) {
+    throw new ModelConfigError(
+      `sampleInterval ${bucketS}s gives ${bucketCount} chart buckets over ${endS}s; at most ${MAX_BUCKETS}`,
+    );
+  }
+  return new TimeGrid(bucketS, Math.max(1, bucketCount));
+}
