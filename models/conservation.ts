@@ -52,12 +52,18 @@ export function checkConservation(world: World): void {
     );
   }
   const lag = world.streamGroups.reduce((sum, group) => sum + group.lag, 0);
-  if (ready + lag !== world.stats.readyDepth) fail("the depth gauge drifted from the queues and lags");
+  if (ready + lag !== world.stats.readyDepth)
+    fail("the depth gauge drifted from the queues and lags");
 }
 
 type Ledger = World["subscriptions"][number]["ledger"];
 
-function checkLedger(name: string, ledger: Ledger, copiesFound: number, fail: (m: string) => never): void {
+function checkLedger(
+  name: string,
+  ledger: Ledger,
+  copiesFound: number,
+  fail: (m: string) => never,
+): void {
   const counted = ledger.counts();
   const recounted = ledger.recount();
   for (const key of Object.keys(counted) as (keyof typeof counted)[]) {
@@ -69,6 +75,8 @@ function checkLedger(name: string, ledger: Ledger, copiesFound: number, fail: (m
     fail(`${name}: ${recounted.pendingWithoutCopy} pending messages have no live copy`);
   }
   if (recounted.liveCopies !== copiesFound) {
-    fail(`${name}: the ledger holds ${recounted.liveCopies} live copies, ${copiesFound} were found`);
+    fail(
+      `${name}: the ledger holds ${recounted.liveCopies} live copies, ${copiesFound} were found`,
+    );
   }
 }

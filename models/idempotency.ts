@@ -8,9 +8,8 @@
  *   effect is applied at most once per message id, forever.
  */
 import { grown } from "../sim/grow.ts";
-import { InvariantError, ModelConfigError } from "./errors.ts";
-
 import type { IdempotencyConfig } from "./config.ts";
+import { InvariantError, ModelConfigError } from "./errors.ts";
 
 export interface IdempotencyStore {
   /**

@@ -19,7 +19,7 @@ import { type IdempotencyStore, makeIdempotencyStore } from "./idempotency.ts";
 import type { Link } from "./link.ts";
 import type { MessageStore } from "./messages.ts";
 import type { RunStats } from "./stats.ts";
-import type { Subscription } from "./subscription.ts";
+import { CauseCode, type Subscription } from "./subscription.ts";
 import type { DeliveryTarget, TaskQueue } from "./taskQueue.ts";
 
 /** A consumer whose receive was lost on the network polls again after this long. */
@@ -86,7 +86,10 @@ export class QueueConsumers implements DeliveryTarget {
     this.tokenDoneEvent = new Float64Array(tokens).fill(-1);
     this.instanceDown = new Uint8Array(config.count);
     const name = config.name;
-    this.processing = makeDistribution(config.processing, streams.stream(`consumer:${name}/processing`));
+    this.processing = makeDistribution(
+      config.processing,
+      streams.stream(`consumer:${name}/processing`),
+    );
     this.failureRng = streams.stream(`consumer:${name}/failures`);
     this.crashRng = streams.stream(`consumer:${name}/crashes`);
     this.idempotency =
@@ -150,7 +153,11 @@ export class QueueConsumers implements DeliveryTarget {
       this.tokenHolds[token] = 1;
       this.sendAck(token, AckKind.ack);
     }
-    this.tokenDoneEvent[token] = this.kernel.schedule(this.processing.sample(), this.doneHandler, token);
+    this.tokenDoneEvent[token] = this.kernel.schedule(
+      this.processing.sample(),
+      this.doneHandler,
+      token,
+    );
   }
 
   /** The delivery was lost on the way: the instance notices and polls again. */
@@ -177,11 +184,15 @@ export class QueueConsumers implements DeliveryTarget {
       this.sendAck(token, AckKind.commit);
     } else {
       if (this.trace) this.emit("processed", token);
+      // A delivery that went stale while being processed was delivered again meanwhile.
+      const cause = this.queue.holds(this.tokenSlot[token], this.tokenReceipt[token])
+        ? this.tokenCause[token]
+        : CauseCode["redelivery-after-visibility-timeout"];
       this.subscription.applyEffect(
         this.tokenMessageId[token],
         this.tokenKeyIndex[token],
         this.tokenProducedAtS[token],
-        this.tokenCause[token],
+        cause,
         this.idempotency,
       );
       if (commit === "before-processing") this.release(token, null);
@@ -224,7 +235,9 @@ export class QueueConsumers implements DeliveryTarget {
       this.instanceDown[i] = 1;
       this.crashes++;
       if (this.trace) {
-        this.trace.emit(this.kernel.nowS, "consumer-crash", { consumer: `${this.config.name}/${i}` });
+        this.trace.emit(this.kernel.nowS, "consumer-crash", {
+          consumer: `${this.config.name}/${i}`,
+        });
       }
       for (let token = i; token < this.tokenCount; token += this.config.count) this.dropWork(token);
       this.kernel.schedule(downS, this.restartHandler, i);

@@ -72,7 +72,8 @@ function summarize(world: World): VariantSummary {
       consumerCrashes: poolSum((pool) => pool.crashes) + groupSum((group) => group.crashes),
       rebalances: groupSum((group) => group.rebalances),
       commitsRejected: groupSum((group) => group.commitsRejected),
-      fencedCommits: poolSum((pool) => pool.fencedCommits) + groupSum((group) => group.fencedCommits),
+      fencedCommits:
+        poolSum((pool) => pool.fencedCommits) + groupSum((group) => group.fencedCommits),
       offsetResets: groupSum((group) => group.offsetResets),
       duplicatesSkipped: sum((s) => s.duplicatesSkipped),
       partitionDrops: linkSum((link) => link.partitionDrops),

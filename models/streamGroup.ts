@@ -149,7 +149,10 @@ export class StreamGroup {
     this.batchCause = new Uint8Array(batchSlots);
 
     const name = config.name;
-    this.processing = makeDistribution(config.processing, streams.stream(`consumer:${name}/processing`));
+    this.processing = makeDistribution(
+      config.processing,
+      streams.stream(`consumer:${name}/processing`),
+    );
     this.failureRng = streams.stream(`consumer:${name}/failures`);
     this.crashRng = streams.stream(`consumer:${name}/crashes`);
     this.idempotency =
@@ -309,6 +312,7 @@ export class StreamGroup {
       }
     }
     this.releaseBatch(m, 0, "deleted by retention before the group read it");
+    this.batchLength[m] = 0;
     this.state[m] = MemberState.idle;
     this.kernel.schedule(LOST_FETCH_REPOLL_S, this.handlers.poll, m, this.epoch[m]);
   }
@@ -625,7 +629,10 @@ export class StreamGroup {
     this.epoch[m]++;
     this.state[m] = MemberState.idle;
     this.restartHeartbeats(m);
-    this.join(m, this.crashes > 0 ? CauseCode["reread-after-crash"] : CauseCode["reread-after-rebalance"]);
+    this.join(
+      m,
+      this.crashes > 0 ? CauseCode["reread-after-crash"] : CauseCode["reread-after-rebalance"],
+    );
   }
 
   private restartHeartbeats(m: number): void {

@@ -161,7 +161,9 @@ export class TaskQueue {
     this.store.crashed[slot] = 0;
     this.returnToQueue(
       slot,
-      crashed ? CauseCode["redelivery-after-crash"] : CauseCode["redelivery-after-visibility-timeout"],
+      crashed
+        ? CauseCode["redelivery-after-crash"]
+        : CauseCode["redelivery-after-visibility-timeout"],
     );
   }
 

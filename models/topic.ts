@@ -7,8 +7,8 @@ import type { Kernel } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { TopicConfig } from "./config.ts";
 import type { MessageStore } from "./messages.ts";
-import { PartitionLog } from "./partitionLog.ts";
 import { KeyPartitioner } from "./partitioner.ts";
+import { PartitionLog } from "./partitionLog.ts";
 import type { StreamGroup } from "./streamGroup.ts";
 
 export class Topic {

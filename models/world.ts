@@ -61,7 +61,12 @@ export class World {
     this.streams = new RandomStreams(seed);
     this.store = new MessageStore(this.kernel);
     this.endS = config.durationS + config.drainS;
-    this.stats = new RunStats(this.kernel, timeGrid(config, this.endS), config.warmupS, config.durationS);
+    this.stats = new RunStats(
+      this.kernel,
+      timeGrid(config, this.endS),
+      config.warmupS,
+      config.durationS,
+    );
 
     for (const queueConfig of config.queues) {
       const subscription = new Subscription(
@@ -71,7 +76,14 @@ export class World {
         this.keyCount(queueConfig.name),
       );
       this.subscriptions.push(subscription);
-      const queue = new TaskQueue(this.kernel, queueConfig, subscription, this.store, this.stats, trace);
+      const queue = new TaskQueue(
+        this.kernel,
+        queueConfig,
+        subscription,
+        this.store,
+        this.stats,
+        trace,
+      );
       this.queues.set(queueConfig.name, queue);
       this.destinations.set(queueConfig.name, {
         name: queueConfig.name,
@@ -81,7 +93,13 @@ export class World {
       });
     }
     for (const topicConfig of config.topics) {
-      const topic = new Topic(this.kernel, topicConfig, this.keyCount(topicConfig.name), this.store, trace);
+      const topic = new Topic(
+        this.kernel,
+        topicConfig,
+        this.keyCount(topicConfig.name),
+        this.store,
+        trace,
+      );
       this.topics.set(topicConfig.name, topic);
       this.destinations.set(topicConfig.name, {
         name: topicConfig.name,
@@ -91,10 +109,12 @@ export class World {
       });
     }
     for (const consumerConfig of config.consumers) {
-      if (consumerConfig.queue !== null) this.wireQueueConsumers(consumerConfig, consumerConfig.queue);
+      if (consumerConfig.queue !== null)
+        this.wireQueueConsumers(consumerConfig, consumerConfig.queue);
       else this.wireStreamGroup(consumerConfig, consumerConfig.topic!);
     }
-    for (const producerConfig of config.producers) this.wireProducer(producerConfig.name, producerConfig.to);
+    for (const producerConfig of config.producers)
+      this.wireProducer(producerConfig.name, producerConfig.to);
     for (const fault of config.faults) this.scheduleFault(fault);
   }
 
@@ -109,13 +129,16 @@ export class World {
 
   /** The largest key count of the producers writing to `destination` (keys are shared by name). */
   private keyCount(destination: string): number {
-    const counts = this.config.producers.filter((p) => p.to === destination).map((p) => p.keys.count);
+    const counts = this.config.producers
+      .filter((p) => p.to === destination)
+      .map((p) => p.keys.count);
     return Math.max(1, ...counts);
   }
 
   private wireQueueConsumers(config: ConsumerConfig, queueName: string): void {
     const queue = this.queues.get(queueName);
-    if (!queue) throw new ModelConfigError(`consumer ${config.name}: no queue named '${queueName}'`);
+    if (!queue)
+      throw new ModelConfigError(`consumer ${config.name}: no queue named '${queueName}'`);
     const pool = new QueueConsumers(
       this.kernel,
       config,
@@ -140,7 +163,8 @@ export class World {
 
   private wireStreamGroup(config: ConsumerConfig, topicName: string): void {
     const topic = this.topics.get(topicName);
-    if (!topic) throw new ModelConfigError(`consumer ${config.name}: no topic named '${topicName}'`);
+    if (!topic)
+      throw new ModelConfigError(`consumer ${config.name}: no topic named '${topicName}'`);
     const subscription = new Subscription(
       `${topicName}/${config.group}`,
       this.kernel,
@@ -189,19 +213,31 @@ export class World {
         store.release(slot);
       },
       duplicate: (slot) => {
-        for (const subscription of subscriptions) subscription.ledger.addCopy(store.messageId[slot]);
+        for (const subscription of subscriptions)
+          subscription.ledger.addCopy(store.messageId[slot]);
         return store.duplicate(slot);
       },
     });
     destination.links.push(link);
-    const producer = new Producer(kernel, config, this.config.durationS, this.streams, (keyIndex) => {
-      const messageId = this.nextMessageId++;
-      for (const subscription of subscriptions) subscription.ledger.admit(messageId);
-      stats.recordProduced();
-      const slot = store.allocate(messageId, keyIndex, kernel.nowS, config.messageSizeBytes);
-      if (trace) trace.emit(kernel.nowS, "produce", { msg: messageId, key: `k${keyIndex}`, producer: name });
-      link.send(slot, 0);
-    });
+    const producer = new Producer(
+      kernel,
+      config,
+      this.config.durationS,
+      this.streams,
+      (keyIndex) => {
+        const messageId = this.nextMessageId++;
+        for (const subscription of subscriptions) subscription.ledger.admit(messageId);
+        stats.recordProduced();
+        const slot = store.allocate(messageId, keyIndex, kernel.nowS, config.messageSizeBytes);
+        if (trace)
+          trace.emit(kernel.nowS, "produce", {
+            msg: messageId,
+            key: `k${keyIndex}`,
+            producer: name,
+          });
+        link.send(slot, 0);
+      },
+    );
     this.producers.push(producer);
   }
 
@@ -228,7 +264,8 @@ export class World {
     }
     const cut = this.links.filter(
       (link) =>
-        (link.from === fault.a && link.to === fault.b) || (link.from === fault.b && link.to === fault.a),
+        (link.from === fault.a && link.to === fault.b) ||
+        (link.from === fault.b && link.to === fault.a),
     );
     const setCut = (isCut: boolean) => () => {
       for (const link of cut) link.isCut = isCut;
