@@ -190,3 +190,56 @@ export const barValueLabels: Plugin<"bar"> = {
     ctx.restore();
   },
 };
+
+/**
+ * Groups on a bar chart's category axis: a rule between consecutive groups of `groupSize`
+ * categories and each group's name centred at the top of the plot, so that the tick labels need
+ * not repeat it. Leave headroom (`grace`) for the names.
+ */
+export function categoryGroups(names: string[], groupSize: number): Plugin<"bar"> {
+  /** Pixel x of a category's centre; fractional categories interpolate (a group's edges). */
+  const pixelAt = (chart: Chart<"bar">, category: number) => {
+    const x = chart.scales.x;
+    const step = x.getPixelForValue(1) - x.getPixelForValue(0);
+    return x.getPixelForValue(0) + category * step;
+  };
+  return {
+    id: "categoryGroups",
+    beforeDatasetsDraw(chart) {
+      const { ctx, chartArea } = chart;
+      ctx.save();
+      ctx.strokeStyle = "#888888";
+      ctx.lineWidth = 1;
+      for (let group = 1; group < names.length; group++) {
+        const x = pixelAt(chart, group * groupSize - 0.5);
+        ctx.beginPath();
+        ctx.moveTo(x, chartArea.top);
+        ctx.lineTo(x, chartArea.bottom);
+        ctx.stroke();
+      }
+      ctx.restore();
+    },
+    afterDatasetsDraw(chart) {
+      const { ctx, chartArea } = chart;
+      ctx.save();
+      ctx.fillStyle = "#222222";
+      ctx.font = `bold 14px ${FONT_FAMILY}`;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "top";
+      const widthMaxPx = pixelAt(chart, groupSize) - pixelAt(chart, 0) - 12;
+      for (const [group, name] of names.entries()) {
+        const centre = pixelAt(chart, group * groupSize + (groupSize - 1) / 2);
+        ctx.fillText(fitText(ctx, name, widthMaxPx), centre, chartArea.top + 4);
+      }
+      ctx.restore();
+    },
+  };
+}
+
+/** `text`, shortened with an ellipsis until it is at most `widthMaxPx` wide in the ctx's font. */
+function fitText(ctx: CanvasRenderingContext2D, text: string, widthMaxPx: number): string {
+  if (ctx.measureText(text).width <= widthMaxPx) return text;
+  const chars = [...text];
+  while (chars.length > 1 && ctx.measureText(`${chars.join("")}…`).width > widthMaxPx) chars.pop();
+  return `${chars.join("")}…`;
+}

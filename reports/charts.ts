@@ -4,10 +4,17 @@
  */
 
 import type { ChartConfiguration, ChartDataset, Point } from "chart.js";
-import type { RunResult, VariantResult, VariantSeries } from "../models/results.ts";
+import type {
+  Fates,
+  RunResult,
+  SubscriptionSummary,
+  VariantResult,
+  VariantSeries,
+} from "../models/results.ts";
 import {
   axisTitle,
   barValueLabels,
+  categoryGroups,
   chooseLatencyUnit,
   chooseTimeUnit,
   DASH,
@@ -24,6 +31,7 @@ import {
 } from "./chart-style.ts";
 import { formatCount } from "./format.ts";
 import { assertSeriesShape } from "./series.ts";
+import { hasSeveralSubscriptions, subscriptionNames } from "./tables.ts";
 
 export interface ChartImage {
   /** File name inside the report directory. */
@@ -39,6 +47,7 @@ export const CHART_TITLES: Readonly<Record<string, string>> = {
   "latency.png": "End-to-end latency per bucket: p50 (solid), p95 (dashed), p99 (dotted)",
   "throughput.png": "Throughput: processed (solid) and produced (dashed)",
   "fates.png": "Message fates per variant",
+  "subscription-fates.png": "Message fates per subscription",
   "dlq-depth.png": "Dead-letter queue depth",
 };
 
@@ -233,7 +242,61 @@ function fatesChart(result: RunResult): ChartImage {
   return { file, title, png: renderPng(config) };
 }
 
-/** Every chart of the run, in the order the HTML index shows them. */
+const SUBSCRIPTION_FATE_BARS: { label: string; pick: (f: Fates) => number }[] = [
+  { label: "processed", pick: (f) => f.processed },
+  { label: "duplicate effects", pick: (f) => f.duplicateEffects },
+  { label: "lost", pick: (f) => f.lost },
+  { label: "pending at end", pick: (f) => f.pending },
+];
+
+/**
+ * Grouped bars: for each subscription, its processed, duplicate effects, lost and pending
+ * messages, one bar per variant. No bar where a variant lacks the subscription.
+ */
+function subscriptionFatesChart(result: RunResult): ChartImage {
+  const names = subscriptionNames(result);
+  const labels = names.flatMap(() => SUBSCRIPTION_FATE_BARS.map((bar) => bar.label));
+  const datasets = result.variants.map((variant, i) => {
+    const byName = new Map<string, SubscriptionSummary>(
+      variant.summary.subscriptions.map((subscription) => [subscription.name, subscription]),
+    );
+    return {
+      label: variant.name,
+      data: names.flatMap((name) => {
+        const subscription = byName.get(name);
+        return SUBSCRIPTION_FATE_BARS.map((bar) =>
+          subscription === undefined ? null : bar.pick(subscription.fates),
+        );
+      }),
+      backgroundColor: variantFill(i),
+      borderColor: variantColour(i),
+      borderWidth: 1,
+    };
+  });
+  const file = "subscription-fates.png";
+  const title = CHART_TITLES[file];
+  const config: ChartConfiguration<"bar", (number | null)[], string> = {
+    type: "bar",
+    data: { labels, datasets },
+    options: {
+      animation: false,
+      responsive: false,
+      plugins: { title: titleOptions(title), legend: { position: "bottom" } },
+      scales: {
+        x: { grid: { display: false }, ticks: { autoSkip: false } },
+        // Headroom for the subscription names and the counts above the tallest bars.
+        y: { beginAtZero: true, grace: "15%", title: axisTitle("messages") },
+      },
+    },
+    plugins: [barValueLabels, categoryGroups(names, SUBSCRIPTION_FATE_BARS.length)],
+  };
+  return { file, title, png: renderPng(config) };
+}
+
+/**
+ * Every chart of the run, in the order the HTML index shows them; subscription-fates.png only
+ * when some variant has more than one subscription.
+ */
 export function renderCharts(result: RunResult): ChartImage[] {
   for (const variant of result.variants) assertSeriesShape(variant);
   const unit = chooseTimeUnit(runSpanS(result));
@@ -242,6 +305,7 @@ export function renderCharts(result: RunResult): ChartImage[] {
     latencyChart(result, unit),
     throughputChart(result, unit),
     fatesChart(result),
+    ...(hasSeveralSubscriptions(result) ? [subscriptionFatesChart(result)] : []),
     dlqDepthChart(result, unit),
   ];
 }

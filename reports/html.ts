@@ -34,6 +34,8 @@ th, td { padding: 0.2rem 0.7rem; border-bottom: 1px solid #e2e2e2; }
 th { text-align: right; }
 th.metric, td.metric { text-align: left; color: #444; }
 td { text-align: right; white-space: nowrap; }
+td.note { text-align: left; white-space: normal; color: #777; font-size: 85%;
+  border-bottom: none; }
 .pass { color: #007a3d; }
 .fail { color: #c0001a; font-weight: bold; }
 figure { margin: 0 0 2rem 0; }
@@ -53,6 +55,13 @@ function tableHtml(section: Section, variantNames: string[]): string {
       `<tr><th scope="row" class="metric">${escapeHtml(row.label)}</th>` +
       `${row.cells.map(cellHtml).join("")}</tr>`,
   );
+  const note =
+    section.note === undefined
+      ? []
+      : [
+          `<tfoot><tr><td class="note" colspan="${variantNames.length + 1}">` +
+            `${escapeHtml(section.note)}</td></tr></tfoot>`,
+        ];
   return [
     `<table>`,
     `<caption>${escapeHtml(section.title)}</caption>`,
@@ -60,6 +69,7 @@ function tableHtml(section: Section, variantNames: string[]): string {
     `<tbody>`,
     ...rows,
     `</tbody>`,
+    ...note,
     `</table>`,
   ].join("\n");
 }

@@ -7,8 +7,13 @@ import {
   EXPECTATION_KEYS,
   FATES_KEYS,
   LATENCY_KEYS,
+  ORDERING_KEYS,
+  ORDERING_VIOLATION_KEYS,
+  type Ordering,
   type RunResult,
+  SUBSCRIPTION_KEYS,
   SUMMARY_KEYS,
+  type SubscriptionSummary,
   THROUGHPUT_KEYS,
   type VariantSummary,
 } from "../models/results.ts";
@@ -25,13 +30,36 @@ function pick<T extends object>(source: T, keys: Record<keyof T, true>): Record<
   return out;
 }
 
+function orderingObject(ordering: Ordering): Record<string, JsonValue> {
+  const parts: { [K in keyof Ordering]: JsonValue } = {
+    violations: ordering.violations,
+    first: ordering.first === null ? null : pick(ordering.first, ORDERING_VIOLATION_KEYS),
+  };
+  return pick(parts, ORDERING_KEYS);
+}
+
+/** Causes stay in the order given: the models sort them by name. */
+function subscriptionObject(subscription: SubscriptionSummary): Record<string, JsonValue> {
+  const parts: { [K in keyof SubscriptionSummary]: JsonValue } = {
+    name: subscription.name,
+    fates: pick(subscription.fates, FATES_KEYS),
+    lostByCause: { ...subscription.lostByCause },
+    duplicatesByCause: { ...subscription.duplicatesByCause },
+    duplicatesSkipped: subscription.duplicatesSkipped,
+    orderingViolations: subscription.orderingViolations,
+  };
+  return pick(parts, SUBSCRIPTION_KEYS);
+}
+
 function summaryObject(summary: VariantSummary): Record<string, JsonValue> {
   const parts: { [K in keyof VariantSummary]: JsonValue } = {
     fates: pick(summary.fates, FATES_KEYS),
     latency: pick(summary.latency, LATENCY_KEYS),
     queueWait: pick(summary.queueWait, LATENCY_KEYS),
     throughput: pick(summary.throughput, THROUGHPUT_KEYS),
+    ordering: orderingObject(summary.ordering),
     counters: pick(summary.counters, COUNTERS_KEYS),
+    subscriptions: summary.subscriptions.map(subscriptionObject),
     expectations: summary.expectations.map((outcome) => pick(outcome, EXPECTATION_KEYS)),
   };
   return pick(parts, SUMMARY_KEYS);
@@ -72,7 +100,8 @@ function markdownTable(section: Section, variantNames: string[]): string {
           .join(" | ")} |`,
     ),
   ];
-  return `## ${section.title}\n\n${lines.join("\n")}\n`;
+  const note = section.note === undefined ? "" : `\n_${markdownText(section.note, false)}_\n`;
+  return `## ${markdownText(section.title, false)}\n\n${lines.join("\n")}\n${note}`;
 }
 
 /** summary.md: header, replay command, then one table per section with variants as columns. */

@@ -3,11 +3,16 @@
  * HTML and terminal reports show the same numbers with the same labels.
  */
 
-import type {
-  ExpectationOutcome,
-  LatencyStats,
-  RunResult,
-  VariantSummary,
+import {
+  COUNTERS_KEYS,
+  type Counters,
+  type ExpectationOutcome,
+  type Fates,
+  type LatencyStats,
+  type OrderingViolationReport,
+  type RunResult,
+  type SubscriptionSummary,
+  type VariantSummary,
 } from "../models/results.ts";
 import { formatCount, formatDecimal, formatDurationS, formatRatePerS, NO_VALUE } from "./format.ts";
 
@@ -23,11 +28,18 @@ export interface TableRow {
   label: string;
   /** One cell per variant, in the run's variant order. */
   cells: Cell[];
+  /**
+   * The cells are phrases rather than numbers (the first order violation): too wide for a
+   * terminal column, so the terminal writes them on lines of their own under the label.
+   */
+  prose?: boolean;
 }
 
 export interface Section {
   title: string;
   rows: TableRow[];
+  /** A remark shown under the table in Markdown and HTML (the terminal has no room for it). */
+  note?: string;
 }
 
 type Metric = (summary: VariantSummary) => Cell;
@@ -42,29 +54,145 @@ function verdictCell(passed: boolean, observed: string): Cell {
   return { text: `${passed ? "✔" : "✘"} ${observed}`, status: passed ? "pass" : "fail" };
 }
 
-type CountPick = [label: string, pick: (s: VariantSummary) => number];
-
-function countRows(result: RunResult, picks: CountPick[]): TableRow[] {
-  return picks.map(([label, pick]) => row(result, label, (s) => text(formatCount(pick(s)))));
+/** What a fates table shows: a variant's fates and the causes behind its losses and duplicates. */
+interface FatesSource {
+  fates: Fates;
+  lostByCause: Record<string, number>;
+  duplicatesByCause: Record<string, number>;
 }
 
+/** The source of a fates table in one variant; undefined where the variant lacks it. */
+type SourcePick = (s: VariantSummary) => FatesSource | undefined;
+
+const NO_CAUSES: Record<string, number> = {};
+
+function countOf(record: Record<string, number>, cause: string): number {
+  // hasOwn: a cause spelled like an Object.prototype member must not read the prototype.
+  return Object.hasOwn(record, cause) ? record[cause] : 0;
+}
+
+/**
+ * One row per cause seen in any variant, causes sorted by name (as the models sort them), with
+ * `prefix` naming the fate they break down: "lost: deleted by retention before the group read it".
+ */
+function causeRows(
+  result: RunResult,
+  source: SourcePick,
+  prefix: string,
+  causesOf: (source: FatesSource) => Record<string, number>,
+): TableRow[] {
+  const causes = new Set<string>();
+  for (const variant of result.variants) {
+    const found = source(variant.summary);
+    if (found) for (const cause of Object.keys(causesOf(found))) causes.add(cause);
+  }
+  return [...causes].sort().map((cause) =>
+    row(result, `${prefix}: ${cause}`, (s) => {
+      const found = source(s);
+      return text(found ? formatCount(countOf(causesOf(found), cause)) : NO_VALUE);
+    }),
+  );
+}
+
+/**
+ * The fate rows, each cause row right under the fate it explains. The conservation row is left
+ * out when `conservedAlways` is false and every variant conserved (per-subscription tables: the
+ * overall table already says so).
+ */
+function fateRows(result: RunResult, source: SourcePick, conservedAlways: boolean): TableRow[] {
+  const count = (label: string, pick: (fates: Fates) => number): TableRow =>
+    row(result, label, (s) => {
+      const found = source(s);
+      return text(found ? formatCount(pick(found.fates)) : NO_VALUE);
+    });
+  const conserved = row(result, "conserved", (s) => {
+    const found = source(s);
+    if (!found) return text(NO_VALUE);
+    return verdictCell(found.fates.conserved, found.fates.conserved ? "yes" : "NO");
+  });
+  const showConserved = conservedAlways || conserved.cells.some((cell) => cell.status === "fail");
+  return [
+    count("produced", (f) => f.produced),
+    count("processed", (f) => f.processed),
+    count("dead-lettered", (f) => f.deadLettered),
+    count("dropped", (f) => f.dropped),
+    count("pending at end", (f) => f.pending),
+    count("lost", (f) => f.lost),
+    ...causeRows(result, source, "lost", (f) => f.lostByCause),
+    count("duplicate effects", (f) => f.duplicateEffects),
+    ...causeRows(result, source, "duplicates", (f) => f.duplicatesByCause),
+    ...(showConserved ? [conserved] : []),
+  ];
+}
+
+/**
+ * True when some variant has several subscriptions: then each gets a fates table (and a group in
+ * subscription-fates.png) of its own.
+ */
+export function hasSeveralSubscriptions(result: RunResult): boolean {
+  return result.variants.some((variant) => variant.summary.subscriptions.length > 1);
+}
+
+/**
+ * The overall fates (summed over subscriptions). With one subscription per variant, its causes
+ * are shown here too: they are the best explanation of the numbers.
+ */
 function fatesSection(result: RunResult): Section {
-  const conserved: Metric = (s) => verdictCell(s.fates.conserved, s.fates.conserved ? "yes" : "NO");
+  const withCauses = !hasSeveralSubscriptions(result);
+  const source: SourcePick = (s) => {
+    const only = withCauses ? s.subscriptions[0] : undefined;
+    return {
+      fates: s.fates,
+      lostByCause: only?.lostByCause ?? NO_CAUSES,
+      duplicatesByCause: only?.duplicatesByCause ?? NO_CAUSES,
+    };
+  };
+  return { title: "Message fates", rows: fateRows(result, source, true) };
+}
+
+/** Subscription names in order of first appearance over the variants. */
+export function subscriptionNames(result: RunResult): string[] {
+  const names: string[] = [];
+  for (const variant of result.variants) {
+    for (const subscription of variant.summary.subscriptions) {
+      if (!names.includes(subscription.name)) names.push(subscription.name);
+    }
+  }
+  return names;
+}
+
+function subscriptionSection(result: RunResult, name: string): Section {
+  const source = (s: VariantSummary): SubscriptionSummary | undefined =>
+    s.subscriptions.find((subscription) => subscription.name === name);
+  const count =
+    (pick: (subscription: SubscriptionSummary) => number): Metric =>
+    (s) => {
+      const found = source(s);
+      return text(found ? formatCount(pick(found)) : NO_VALUE);
+    };
+  const skipped = row(
+    result,
+    "duplicates skipped",
+    count((sub) => sub.duplicatesSkipped),
+  );
   return {
-    title: "Message fates",
+    title: `Message fates: ${name}`,
     rows: [
-      ...countRows(result, [
-        ["produced", (s) => s.fates.produced],
-        ["processed", (s) => s.fates.processed],
-        ["dead-lettered", (s) => s.fates.deadLettered],
-        ["dropped", (s) => s.fates.dropped],
-        ["pending at end", (s) => s.fates.pending],
-        ["lost", (s) => s.fates.lost],
-        ["duplicate effects", (s) => s.fates.duplicateEffects],
-      ]),
-      row(result, "conserved", conserved),
+      ...fateRows(result, source, false),
+      ...(allZero(skipped) ? [] : [skipped]),
+      row(
+        result,
+        "per-key order violations",
+        count((sub) => sub.orderingViolations),
+      ),
     ],
   };
+}
+
+/** One fates table per subscription, when some variant has more than one. */
+function subscriptionSections(result: RunResult): Section[] {
+  if (!hasSeveralSubscriptions(result)) return [];
+  return subscriptionNames(result).map((name) => subscriptionSection(result, name));
 }
 
 function latencySection(
@@ -124,25 +252,79 @@ function throughputSection(result: RunResult): Section {
   };
 }
 
+/** "k12: #1041 after #1057 at 12.5 s (orders)": #1041 was produced first and processed last. */
+export function formatViolation(violation: OrderingViolationReport): string {
+  return (
+    `${violation.key}: #${violation.earlierMessageId} after #${violation.laterMessageId} ` +
+    `at ${formatDurationS(violation.atS)} (${violation.subscription})`
+  );
+}
+
+/** Order violations always (zero says order held); the first violation when there is one. */
+function orderingSection(result: RunResult): Section {
+  const rows = [
+    row(result, "per-key order violations", (s) => text(formatCount(s.ordering.violations))),
+  ];
+  if (result.variants.some((variant) => variant.summary.ordering.first !== null)) {
+    rows.push({
+      ...row(result, "first violation", (s) =>
+        text(s.ordering.first === null ? NO_VALUE : formatViolation(s.ordering.first)),
+      ),
+      prose: true,
+    });
+  }
+  return { title: "Ordering", rows };
+}
+
+/** Row labels of the counters; `satisfies` makes a counter added to the model a compile error here. */
+const COUNTER_LABELS = {
+  deliveries: "deliveries",
+  redeliveries: "redeliveries",
+  acks: "acks",
+  nacks: "nacks",
+  visibilityTimeouts: "visibility timeouts",
+  movedToDeadLetter: "moved to dead-letter queue",
+  consumerCrashes: "consumer crashes",
+  rebalances: "rebalances",
+  commitsRejected: "offset commits rejected",
+  fencedCommits: "fenced commits",
+  offsetResets: "offset resets",
+  duplicatesSkipped: "duplicates skipped",
+  partitionDrops: "sends dropped by network partitions",
+  processingFailures: "processing failures",
+  linkLosses: "link losses",
+  linkDuplicates: "link duplicates",
+  eventsFired: "events fired",
+  endS: "ended at",
+} as const satisfies Record<keyof Counters, string>;
+
+/** Zero wherever there is a value (a variant may lack a subscription). */
+function allZero(tableRow: TableRow): boolean {
+  return tableRow.cells.every((cell) => cell.text === "0" || cell.text === NO_VALUE);
+}
+
+/**
+ * The counters in the model's order. A counter that is zero in every variant is left out (and
+ * named in the section's note): most belong to features a scenario does not use (rebalances in a
+ * queue scenario, nacks on a topic), and a table full of zeros hides the numbers that matter.
+ * summary.json keeps every counter, for comparisons by program.
+ */
 function countersSection(result: RunResult): Section {
-  return {
-    title: "Counters",
-    rows: [
-      ...countRows(result, [
-        ["deliveries", (s) => s.counters.deliveries],
-        ["redeliveries", (s) => s.counters.redeliveries],
-        ["acks", (s) => s.counters.acks],
-        ["nacks", (s) => s.counters.nacks],
-        ["visibility timeouts", (s) => s.counters.visibilityTimeouts],
-        ["moved to dead-letter queue", (s) => s.counters.movedToDeadLetter],
-        ["processing failures", (s) => s.counters.processingFailures],
-        ["link losses", (s) => s.counters.linkLosses],
-        ["link duplicates", (s) => s.counters.linkDuplicates],
-        ["events fired", (s) => s.counters.eventsFired],
-      ]),
-      row(result, "ended at", (s) => text(formatDurationS(s.counters.endS))),
-    ],
-  };
+  const rows: TableRow[] = [];
+  const hidden: string[] = [];
+  for (const key of Object.keys(COUNTERS_KEYS) as (keyof Counters)[]) {
+    const label = COUNTER_LABELS[key];
+    if (key === "endS") {
+      rows.push(row(result, label, (s) => text(formatDurationS(s.counters.endS))));
+      continue;
+    }
+    const counterRow = row(result, label, (s) => text(formatCount(s.counters[key])));
+    if (allZero(counterRow)) hidden.push(label);
+    else rows.push(counterRow);
+  }
+  const note =
+    hidden.length === 0 ? undefined : `Zero in every variant, not shown: ${hidden.join(", ")}.`;
+  return { title: "Counters", rows, ...(note === undefined ? {} : { note }) };
 }
 
 /** The observed value of an expectation: a duration when its metric is one, else a number. */
@@ -176,13 +358,18 @@ function expectationsSection(result: RunResult): Section {
   };
 }
 
-/** Every section of the summary; the expectations section only when there are expectations. */
+/**
+ * Every section of the summary: overall fates, one fates table per subscription (when a variant
+ * has several), latencies, throughput, ordering, counters, and expectations when there are any.
+ */
 export function summarySections(result: RunResult): Section[] {
   const sections = [
     fatesSection(result),
+    ...subscriptionSections(result),
     latencySection(result, "End-to-end latency", (s) => s.latency),
     latencySection(result, "Queue wait", (s) => s.queueWait),
     throughputSection(result),
+    orderingSection(result),
     countersSection(result),
   ];
   const expectations = expectationsSection(result);

@@ -9,6 +9,7 @@ import {
   alignTable,
   displayWidth,
   formatDurationS,
+  NO_VALUE,
   replayCommand,
   truncate,
 } from "./format.ts";
@@ -19,9 +20,15 @@ export interface TerminalOptions {
   color?: boolean;
 }
 
-// Caps that keep 4 variants within 100 columns; the full texts are in summary.md.
-const LABEL_WIDTH_MAX = 30;
+// The table keeps within TABLE_WIDTH_MAX columns for up to 4 variants: variant names are capped,
+// and labels get the room the value columns leave, at least LABEL_WIDTH_MIN. With 4 long variant
+// names that is about 26 columns, so long labels (loss causes, expectations) are shortened with
+// an ellipsis; summary.md has them in full.
+const TABLE_WIDTH_MAX = 100;
+const LABEL_WIDTH_MIN = 24;
 const VARIANT_NAME_WIDTH_MAX = 16;
+const GAP = 2;
+const INDENT = "  ";
 
 const ANSI = { bold: "\u001b[1m", red: "\u001b[31m", green: "\u001b[32m", reset: "\u001b[0m" };
 
@@ -37,20 +44,59 @@ function cellText(cell: Cell, paint: Paint): string {
   return cell.text;
 }
 
+/** A line of the table: aligned cells, or a phrase on a line of its own. */
+type Line = { cells: string[] } | { prose: string };
+
 function tableLines(result: RunResult, paint: Paint): string[] {
-  const names = result.variants.map((v) => paint(truncate(v.name, VARIANT_NAME_WIDTH_MAX), "bold"));
-  const rows: string[][] = [["", ...names]];
+  const sections = summarySections(result);
+  const names = result.variants.map((v) => truncate(v.name, VARIANT_NAME_WIDTH_MAX));
+  const valueRows = sections.flatMap((section) => section.rows.filter((row) => !row.prose));
+  const valuesWidth = names.reduce(
+    (width, name, i) =>
+      width +
+      GAP +
+      Math.max(displayWidth(name), ...valueRows.map((r) => displayWidth(r.cells[i].text))),
+    0,
+  );
+  const labelWidthMax = Math.max(LABEL_WIDTH_MIN, TABLE_WIDTH_MAX - valuesWidth);
   const blanks = names.map(() => "");
-  for (const section of summarySections(result)) {
-    rows.push([paint(section.title, "bold"), ...blanks]);
+  const header = { cells: ["", ...names.map((name) => paint(name, "bold"))] };
+  const lines: Line[] = [header];
+  for (const section of sections) {
+    lines.push({ cells: [paint(truncate(section.title, labelWidthMax), "bold"), ...blanks] });
     for (const row of section.rows) {
-      const label = `  ${truncate(row.label, LABEL_WIDTH_MAX)}`;
-      rows.push([label, ...row.cells.map((cell) => cellText(cell, paint))]);
+      const label = INDENT + truncate(row.label, labelWidthMax - INDENT.length);
+      if (!row.prose) {
+        lines.push({ cells: [label, ...row.cells.map((cell) => cellText(cell, paint))] });
+        continue;
+      }
+      // Phrases are too wide for a column: one line per variant that has one, under the label.
+      lines.push({ cells: [label, ...blanks] });
+      for (const [i, cell] of row.cells.entries()) {
+        if (cell.text === NO_VALUE) continue;
+        const prose = `${INDENT}${INDENT}${names[i]}: ${cell.text}`;
+        lines.push({ prose: truncate(prose, TABLE_WIDTH_MAX) });
+      }
     }
   }
+  // Widen the label column (through the header's empty corner) until the phrases fit.
+  const proseWidth = Math.max(
+    0,
+    ...lines.map((line) => ("prose" in line ? displayWidth(line.prose) : 0)),
+  );
+  header.cells[0] = " ".repeat(Math.max(0, proseWidth - valuesWidth));
   const aligns: Align[] = ["left", ...names.map((): Align => "right")];
-  const [header, ...body] = alignTable(rows, aligns);
-  return [header, "─".repeat(displayWidth(header)), ...body];
+  const aligned = alignTable(
+    lines.flatMap((line) => ("cells" in line ? [line.cells] : [])),
+    aligns,
+    GAP,
+  );
+  const width = displayWidth(aligned[0]);
+  let next = 0;
+  const [head, ...body] = lines.map((line) =>
+    "cells" in line ? aligned[next++] : line.prose + " ".repeat(width - displayWidth(line.prose)),
+  );
+  return [head, "─".repeat(width), ...body];
 }
 
 function failureLines(result: RunResult, paint: Paint): string[] {

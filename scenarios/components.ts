@@ -1,19 +1,21 @@
-/** Queues, producers, consumers and links: from their file syntax to their resolved config. */
+/** Queues, topics, producers and links: from their file syntax to their resolved config. */
 import type {
-  ConsumerConfig,
   KeyConfig,
   LinkConfig,
   ProducerConfig,
   ProducerPhase,
   QueueConfig,
+  TopicConfig,
 } from "../models/config.ts";
 import { readDistribution } from "./distribution-syntax.ts";
+import { ScenarioError } from "./errors.ts";
 import {
   Fields,
   fail,
   failWith,
   joinPath,
   readBoolean,
+  readBytes,
   readChoice,
   readDurationS,
   readList,
@@ -23,10 +25,25 @@ import {
   readRatePerS,
   readWholeNumber,
 } from "./fields.ts";
-import type { ComponentKind, ComponentNames } from "./names.ts";
-import type { RawNode } from "./raw.ts";
+import {
+  type ComponentKind,
+  type ComponentNames,
+  DESTINATION_KINDS,
+  describeKinds,
+} from "./names.ts";
+import { entryOf, type RawNode } from "./raw.ts";
+import { closestMatch } from "./suggest.ts";
 
 export const QUEUE_KEYS = ["name", "visibilityTimeout", "maxReceives"];
+export const TOPIC_KEYS = [
+  "name",
+  "partitions",
+  "retention",
+  "retentionBytes",
+  "segmentBytes",
+  "segment",
+  "retentionCheckInterval",
+];
 export const PRODUCER_KEYS = [
   "name",
   "to",
@@ -36,20 +53,15 @@ export const PRODUCER_KEYS = [
   "arrivals",
   "start",
   "keys",
+  "messageSize",
 ];
 export const PHASE_KEYS = ["for", "rate"];
 export const KEYS_KEYS = ["count", "skew", "exponent"];
-export const CONSUMER_KEYS = [
-  "name",
-  "queue",
-  "count",
-  "concurrency",
-  "processing",
-  "failure",
-  "onFailure",
-  "nackDelay",
-];
 export const LINK_KEYS = ["from", "to", "between", "latency", "loss", "duplicate"];
+
+const KIB = 1024;
+const GIB = 1024 ** 3;
+const TIB = 1024 ** 4;
 
 /** Limits on what can grow, so a typo (`count: 2000000`) fails here rather than in the run. */
 export const LIMITS = {
@@ -59,6 +71,16 @@ export const LIMITS = {
   /** SQS allows 1 to 1000. */
   maxReceivesMax: 1000,
   phasesMax: 10_000,
+  /** Kafka allows more, but a topic of more than 10000 partitions is a typo here. */
+  partitionsMax: 10_000,
+  /** Kafka's own limit (message.max.bytes) is about 1 MB; far beyond, sizes are a typo. */
+  messageSizeMaxBytes: GIB,
+  /** Kafka's segment.bytes is an int (< 2 GiB); allow more, not absurdly more. */
+  segmentMaxBytes: TIB,
+  retentionMaxBytes: 1024 * TIB,
+  /** Kafka's max.poll.records has no upper bound; this is far above any real setting. */
+  maxPollRecordsMax: 100_000,
+  seenTableCapacityMax: 100_000_000,
 } as const;
 
 /** One key: no ordering or skew effects unless the scenario asks for them. */
@@ -66,10 +88,22 @@ const KEYS_DEFAULT: KeyConfig = { count: 1, skew: "uniform", zipfExponent: 1 };
 
 /** SQS's default visibility timeout. */
 export const VISIBILITY_TIMEOUT_DEFAULT_S = 30;
+/** 1 KiB: a small JSON event. Only segment sizes and retention by bytes depend on it. */
+export const MESSAGE_SIZE_DEFAULT_BYTES = KIB;
 
-/** What every reader needs: the scenario's duration and the names seen so far. */
+/** Kafka's topic defaults (retention.ms, segment.bytes, segment.ms, the broker's check interval). */
+export const TOPIC_DEFAULTS = {
+  retentionS: 7 * 86400,
+  retentionBytes: null,
+  segmentBytes: GIB,
+  segmentS: 7 * 86400,
+  retentionCheckIntervalS: 300,
+} as const;
+
+/** What every reader needs: the scenario's timing and the names seen so far. */
 export interface Context {
   durationS: number;
+  drainS: number;
   names: ComponentNames;
 }
 
@@ -87,8 +121,77 @@ export function readQueue(fields: Fields, name: string): QueueConfig {
   return { name, visibilityTimeoutS, maxReceives };
 }
 
+export function readTopic(fields: Fields, name: string): TopicConfig {
+  const partitions = readWholeNumber(
+    fields.required("partitions", `a whole number of partitions from 1 to ${LIMITS.partitionsMax}`),
+    fields.pathOf("partitions"),
+    1,
+    LIMITS.partitionsMax,
+  );
+  const retentionS = fields.read(
+    "retention",
+    orWord("forever", positiveDuration),
+    TOPIC_DEFAULTS.retentionS,
+  );
+  const retentionBytes = fields.read<number | null>(
+    "retentionBytes",
+    orWord("unlimited", (n, p) => readBytes(n, p, 1, LIMITS.retentionMaxBytes)),
+    TOPIC_DEFAULTS.retentionBytes,
+  );
+  const segmentBytes = fields.read(
+    "segmentBytes",
+    (n, p) => readBytes(n, p, 1, LIMITS.segmentMaxBytes),
+    TOPIC_DEFAULTS.segmentBytes,
+  );
+  const segmentS = fields.read(
+    "segment",
+    orWord("never", positiveDuration),
+    TOPIC_DEFAULTS.segmentS,
+  );
+  const retentionCheckIntervalS = fields.read(
+    "retentionCheckInterval",
+    positiveDuration,
+    TOPIC_DEFAULTS.retentionCheckIntervalS,
+  );
+  return {
+    name,
+    partitions,
+    retentionS,
+    retentionBytes,
+    segmentBytes,
+    segmentS,
+    retentionCheckIntervalS,
+  };
+}
+
+/**
+ * `read`, or null for `word` (`forever`, `never`, `unlimited`); an error says the word is allowed
+ * too, and suggests it for a misspelling.
+ */
+function orWord<T>(
+  word: string,
+  read: (node: RawNode, path: string) => T,
+): (node: RawNode, path: string) => T | null {
+  return (node, path) => {
+    if (node.kind === "scalar" && node.value === word) return null;
+    try {
+      return read(node, path);
+    } catch (error) {
+      if (!(error instanceof ScenarioError) || error.detail.problem !== undefined) throw error;
+      const written = node.kind === "scalar" ? String(node.value) : "";
+      const hint = closestMatch(written, [word]) === null ? "" : `, did you mean '${word}'?`;
+      const expected = `${error.detail.expected}, or '${word}'`;
+      throw new ScenarioError({
+        ...error.detail,
+        expected,
+        problem: `expected ${expected}, got ${error.detail.got}${hint}`,
+      });
+    }
+  };
+}
+
 export function readProducer(fields: Fields, name: string, ctx: Context): ProducerConfig {
-  const to = readReference(fields, "to", "queue", ctx);
+  const to = readDestination(fields, "to", ctx);
   const startS = fields.read("start", readDurationS, 0);
   if (startS >= ctx.durationS) {
     failWith(
@@ -105,7 +208,12 @@ export function readProducer(fields: Fields, name: string, ctx: Context): Produc
   );
   const { phases, repeatPhases } = readLoad(fields, ctx.durationS - startS);
   const keys = fields.read<KeyConfig>("keys", readKeys, KEYS_DEFAULT);
-  return { name, to, arrivals, startS, phases, repeatPhases, keys };
+  const messageSizeBytes = fields.read(
+    "messageSize",
+    (n, p) => readBytes(n, p, 1, LIMITS.messageSizeMaxBytes),
+    MESSAGE_SIZE_DEFAULT_BYTES,
+  );
+  return { name, to, arrivals, startS, phases, repeatPhases, keys, messageSizeBytes };
 }
 
 /** `rate` (one phase to the end) or `phases` (with `repeat`), not both. */
@@ -181,40 +289,6 @@ function readKeys(node: RawNode, path: string): KeyConfig {
   return { count, skew, zipfExponent };
 }
 
-export function readConsumer(fields: Fields, name: string, ctx: Context): ConsumerConfig {
-  const queue = readReference(fields, "queue", "queue", ctx);
-  const count = fields.read(
-    "count",
-    (n, p) => readWholeNumber(n, p, 1, LIMITS.consumerCountMax),
-    1,
-  );
-  const concurrency = fields.read(
-    "concurrency",
-    (n, p) => readWholeNumber(n, p, 1, LIMITS.concurrencyMax),
-    1,
-  );
-  const processing = readDistribution(
-    fields.required("processing", "a distribution like { exponential: 40ms }"),
-    fields.pathOf("processing"),
-  );
-  const failureProbability = fields.read("failure", readProbability, 0);
-  const onFailure = fields.read(
-    "onFailure",
-    (n, p) => readChoice(n, p, ["nack", "timeout"] as const),
-    "nack",
-  );
-  if (onFailure !== "nack" && fields.has("nackDelay")) {
-    failWith(
-      fields.get("nackDelay")!,
-      fields.pathOf("nackDelay"),
-      "onFailure: nack",
-      "'nackDelay' applies only to onFailure: nack",
-    );
-  }
-  const nackDelayS = fields.read("nackDelay", readDurationS, 0);
-  return { name, queue, count, concurrency, processing, failureProbability, onFailure, nackDelayS };
-}
-
 /** One link in the file: `from`/`to`, or `between: [a, b]` for both directions. */
 export function readLinks(node: RawNode, path: string, ctx: Context): LinkConfig[] {
   const fields = Fields.open(
@@ -230,7 +304,8 @@ export function readLinks(node: RawNode, path: string, ctx: Context): LinkConfig
   return ends.map(([from, to]) => ({ from, to, latency, lossProbability, duplicateProbability }));
 }
 
-const LINK_END_KINDS: readonly ComponentKind[] = ["producer", "queue", "consumer"];
+/** What a link end, or an end of a network partition, may name. */
+export const LINK_END_KINDS: readonly ComponentKind[] = ["producer", "queue", "topic", "consumer"];
 
 function readEnds(fields: Fields, ctx: Context): [string, string][] {
   if (fields.has("between")) {
@@ -242,11 +317,7 @@ function readEnds(fields: Fields, ctx: Context): [string, string][] {
         "give either 'between' or 'from' and 'to', not both",
       );
     }
-    const betweenPath = fields.pathOf("between");
-    const items = readList(fields.get("between")!, betweenPath, "a list of two names [a, b]");
-    if (items.length !== 2) fail(fields.get("between")!, betweenPath, "a list of two names [a, b]");
-    const [a, b] = items.map((item, i) => readEnd(item, joinPath(betweenPath, i), ctx));
-    checkDistinct(a, b, fields.get("between")!, betweenPath);
+    const [a, b] = readPair(fields.get("between")!, fields.pathOf("between"), ctx);
     return [
       [a, b],
       [b, a],
@@ -262,36 +333,62 @@ function readEnds(fields: Fields, ctx: Context): [string, string][] {
   return [[from, to]];
 }
 
+/** `[a, b]`: two different component names (a link's `between`, a fault's `partition`). */
+export function readPair(
+  node: RawNode,
+  path: string,
+  ctx: Context,
+  rule = LINK_RULE,
+): [string, string] {
+  const items = readList(node, path, "a list of two names [a, b]");
+  if (items.length !== 2) fail(node, path, "a list of two names [a, b]");
+  const [a, b] = items.map((item, i) => readEnd(item, joinPath(path, i), ctx));
+  checkDistinct(a, b, node, path, rule);
+  return [a, b];
+}
+
 function readEnd(node: RawNode, path: string, ctx: Context): string {
   const name = readName(node, path);
   ctx.names.expect(name, LINK_END_KINDS, node, path);
   return name;
 }
 
-function checkDistinct(a: string, b: string, node: RawNode, path: string): void {
-  if (a === b)
-    failWith(
-      node,
-      path,
-      "two different components",
-      `a link joins two different components, got '${a}' twice`,
-    );
+const LINK_RULE = "a link joins two different components";
+
+function checkDistinct(a: string, b: string, node: RawNode, path: string, rule = LINK_RULE): void {
+  if (a === b) failWith(node, path, "two different components", `${rule}, got '${a}' twice`);
 }
 
-/** A queue name; may be left out when the scenario has exactly one queue. */
-function readReference(fields: Fields, key: string, kind: ComponentKind, ctx: Context): string {
+/** A queue or topic name; may be left out when the scenario has exactly one queue or topic. */
+export function readDestination(fields: Fields, key: string, ctx: Context): string {
   const node = fields.get(key);
-  if (node === undefined) {
-    const candidates = ctx.names.namesOf(kind);
-    if (candidates.length === 1) return candidates[0];
-    fields.required(
-      key,
-      `the name of a ${kind} (there are ${candidates.length}: ${candidates.join(", ")})`,
-    );
-  }
-  const name = readName(node!, fields.pathOf(key));
-  ctx.names.expect(name, [kind], node!, fields.pathOf(key));
+  if (node === undefined) return onlyDestination(fields, key, ctx);
+  const name = readName(node, fields.pathOf(key));
+  ctx.names.expect(name, DESTINATION_KINDS, node, fields.pathOf(key));
   return name;
+}
+
+/**
+ * The scenario's only queue or topic, for a reference left out. With several, an error: `key`
+ * must name one (null: a consumer's `queue` or `topic`, whichever kinds the scenario has).
+ */
+export function onlyDestination(fields: Fields, key: string | null, ctx: Context): string {
+  const candidates = ctx.names.namesOf(...DESTINATION_KINDS);
+  if (candidates.length === 1) return candidates[0];
+  const present = DESTINATION_KINDS.filter((kind) => ctx.names.namesOf(kind).length > 0);
+  const expected = `the name of a ${describeKinds(present)} (there are ${candidates.length}: ${candidates.join(", ")})`;
+  const missing = key ?? (present.length === 1 ? present[0] : null);
+  const entry = missing === null ? undefined : entryOf(fields.map, missing);
+  throw new ScenarioError({
+    at: entry ? entry.keyAt : fields.map.at,
+    path: missing === null ? fields.path : fields.pathOf(missing),
+    expected,
+    problem: `missing ${missing === null ? "'queue' or 'topic'" : `'${missing}'`} (expected ${expected})`,
+  });
+}
+
+function positiveDuration(node: RawNode, path: string): number {
+  return readDurationS(node, path, { exclusive: true });
 }
 
 function readPositiveNumber(node: RawNode, path: string): number {

@@ -14,15 +14,25 @@ import {
 import { suggestionSuffix } from "./suggest.ts";
 import {
   DURATION_EXPECTED,
+  formatBytes,
+  parseBytes,
   parseDurationS,
   parseProbability,
   parseRatePerS,
   RATE_EXPECTED,
+  SIZE_EXPECTED,
   UnitError,
 } from "./units.ts";
 
 export const NAME_PATTERN = /^[A-Za-z0-9_-]+$/;
 export const NAME_EXPECTED = "a name of letters, digits, '-' and '_'";
+/** Names become file names (`trace-<variant>.jsonl`, `out/<scenario>/`): keep them well short. */
+export const NAME_LENGTH_MAX = 100;
+/**
+ * The longest duration anywhere, about 31 years: a virtual clock of doubles keeps sub-microsecond
+ * steps up to there, and sums of durations (duration + drain) stay finite.
+ */
+export const DURATION_MAX_S = 1e9;
 
 export function joinPath(path: string, key: string | number): string {
   return path === "" ? String(key) : `${path}.${key}`;
@@ -116,6 +126,9 @@ export function readName(
   const { value } = scalar(node, path, expected);
   const text = typeof value === "number" ? String(value) : value;
   if (typeof text !== "string" || !pattern.test(text)) fail(node, path, expected);
+  if (text.length > NAME_LENGTH_MAX) {
+    fail(node, path, `a name of at most ${NAME_LENGTH_MAX} characters`);
+  }
   return text;
 }
 
@@ -171,6 +184,7 @@ export function readDurationS(node: RawNode, path: string, range: DurationRange 
     const bound = `${range.exclusive ? ">" : ">="} ${minS === 0 ? "0" : `${minS}s`}`;
     fail(node, path, `a duration ${bound} (${DURATION_EXPECTED.replace("a duration ", "")})`);
   }
+  if (seconds > DURATION_MAX_S) fail(node, path, "a duration <= 1e9s (about 31 years)");
   return seconds;
 }
 
@@ -178,6 +192,15 @@ export function readRatePerS(node: RawNode, path: string): number {
   const perS = withUnits(node, path, parseRatePerS);
   if (perS < 0) fail(node, path, `a rate >= 0 (${RATE_EXPECTED.replace("a rate ", "")})`);
   return perS;
+}
+
+/** A size in bytes, a whole number in [minBytes, maxBytes]. */
+export function readBytes(node: RawNode, path: string, minBytes: number, maxBytes: number): number {
+  const bytes = withUnits(node, path, parseBytes);
+  const like = SIZE_EXPECTED.replace("a size ", "");
+  if (bytes < minBytes) fail(node, path, `a size >= ${formatBytes(minBytes)} (${like})`);
+  if (bytes > maxBytes) fail(node, path, `a size <= ${formatBytes(maxBytes)} (${like})`);
+  return bytes;
 }
 
 export function readProbability(node: RawNode, path: string): number {

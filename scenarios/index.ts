@@ -12,6 +12,7 @@ export {
   resolveScenarioPath,
 } from "./loader.ts";
 export {
+  parseBytes,
   parseDurationS,
   parseProbability,
   parseRatePerS,

@@ -1,13 +1,17 @@
 /**
- * The names of a scenario's components. One namespace for queues, producers and consumers, so a
- * link end (`from: orders`) names exactly one thing.
+ * The names of a scenario's components. One namespace for queues, topics, producers and
+ * consumers, so a link end (`from: orders`) or a fault (`partition: [orders, workers]`) names
+ * exactly one thing.
  */
 import { ScenarioError } from "./errors.ts";
 import { failWith } from "./fields.ts";
 import type { RawNode } from "./raw.ts";
 import { suggestionSuffix } from "./suggest.ts";
 
-export type ComponentKind = "queue" | "producer" | "consumer";
+export type ComponentKind = "queue" | "topic" | "producer" | "consumer";
+
+/** What producers publish to and consumers read from. */
+export const DESTINATION_KINDS: readonly ComponentKind[] = ["queue", "topic"];
 
 interface Named {
   kind: ComponentKind;
@@ -24,15 +28,20 @@ export class ComponentNames {
       throw new ScenarioError({
         at: node.at,
         path,
-        expected: "a name not used by another queue, producer or consumer",
-        problem: `'${name}' is already the name of a ${previous.kind}${line}; names must be unique across queues, producers and consumers`,
+        expected: "a name not used by another queue, topic, producer or consumer",
+        problem: `'${name}' is already the name of a ${previous.kind}${line}; names must be unique across queues, topics, producers and consumers`,
       });
     }
     this.byName.set(name, { kind, node });
   }
 
-  namesOf(kind: ComponentKind): string[] {
-    return [...this.byName].filter(([, n]) => n.kind === kind).map(([name]) => name);
+  /** The names of the components of these kinds, in the order they were added. */
+  namesOf(...kinds: ComponentKind[]): string[] {
+    return [...this.byName].filter(([, n]) => kinds.includes(n.kind)).map(([name]) => name);
+  }
+
+  kindOf(name: string): ComponentKind | undefined {
+    return this.byName.get(name)?.kind;
   }
 
   all(): string[] {
@@ -42,7 +51,7 @@ export class ComponentNames {
   /** Checks that `name` (read from `node`) names a component of one of `kinds`. */
   expect(name: string, kinds: readonly ComponentKind[], node: RawNode, path: string): void {
     const found = this.byName.get(name);
-    const wanted = kinds.join(", ").replace(/, ([^,]*)$/, " or $1");
+    const wanted = describeKinds(kinds);
     const expected = `the name of a ${wanted}`;
     if (found === undefined) {
       const candidates = this.all().filter((n) => kinds.includes(this.byName.get(n)!.kind));
@@ -54,4 +63,9 @@ export class ComponentNames {
       failWith(node, path, expected, `'${name}' is a ${found.kind}, expected a ${wanted}`);
     }
   }
+}
+
+/** "queue", "queue or topic", "producer, queue, topic or consumer". */
+export function describeKinds(kinds: readonly ComponentKind[]): string {
+  return kinds.join(", ").replace(/, ([^,]*)$/, " or $1");
 }

@@ -3,23 +3,26 @@
  * into a ScenarioConfig, filling every default. `variants` is the loader's business and is
  * only allowed here. The full reference is docs/scenario-format.md.
  */
-import type { LinkConfig, ScenarioConfig } from "../models/config.ts";
+import type { FaultConfig, LinkConfig, ScenarioConfig } from "../models/config.ts";
 import {
-  CONSUMER_KEYS,
   type Context,
   PRODUCER_KEYS,
   QUEUE_KEYS,
-  readConsumer,
   readLinks,
   readProducer,
   readQueue,
+  readTopic,
+  TOPIC_KEYS,
 } from "./components.ts";
+import { CONSUMER_KEYS, checkGroups, readConsumer } from "./consumers.ts";
 import { ScenarioError } from "./errors.ts";
 import { readExpectations } from "./expectations.ts";
+import { readFaults } from "./faults.ts";
 import {
   Fields,
   failWith,
   joinPath,
+  NAME_LENGTH_MAX,
   NAME_PATTERN,
   readDurationS,
   readList,
@@ -39,9 +42,11 @@ export const SCENARIO_KEYS = [
   "warmup",
   "sampleInterval",
   "queues",
+  "topics",
   "producers",
   "consumers",
   "links",
+  "faults",
   "expect",
   "variants",
 ];
@@ -49,7 +54,8 @@ export const SCENARIO_KEYS = [
 /** Scenario names become directory and file names in reports. */
 export const SCENARIO_NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 export const SCENARIO_NAME_EXPECTED = "a lowercase name of letters, digits and '-'";
-export const SCENARIO_EXPECTED = "a mapping with name, duration, queues, producers and consumers";
+export const SCENARIO_EXPECTED =
+  "a mapping with name, duration, queues or topics, producers and consumers";
 export const DRAIN_DEFAULT_S = 60;
 /** A chart with more buckets than this costs memory and shows nothing more. */
 export const SAMPLE_BUCKETS_MAX = 100_000;
@@ -80,15 +86,24 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     failWith(fields.get("sampleInterval")!, "sampleInterval", "a longer interval", problem);
   }
 
-  const ctx: Context = { durationS, names: new ComponentNames() };
+  const ctx: Context = { durationS, drainS, names: new ComponentNames() };
   // All names first, so any reference can be checked and a duplicate is caught at once.
-  const queueItems = openComponents(fields, "queue", ctx);
-  const producerItems = openComponents(fields, "producer", ctx);
-  const consumerItems = openComponents(fields, "consumer", ctx);
+  const queueItems = openComponents(fields, "queue", ctx, false);
+  const topicItems = openComponents(fields, "topic", ctx, false);
+  checkSomeDestination(fields, queueItems.length + topicItems.length);
+  const producerItems = openComponents(fields, "producer", ctx, true);
+  const consumerItems = openComponents(fields, "consumer", ctx, true);
   const queues = queueItems.map((item) => readQueue(item.fields, item.name));
+  const topics = topicItems.map((item) => readTopic(item.fields, item.name));
   const producers = producerItems.map((item) => readProducer(item.fields, item.name, ctx));
   const consumers = consumerItems.map((item) => readConsumer(item.fields, item.name, ctx));
+  checkGroups(consumerItems.map((item, i) => ({ fields: item.fields, config: consumers[i] })));
   const links = readAllLinks(fields, ctx);
+  const faults = fields.read<FaultConfig[]>(
+    "faults",
+    (n, p) => readFaults(n, p, ctx, { producers, consumers }),
+    [],
+  );
   const expect = fields.read("expect", readExpectations, []);
   return {
     name,
@@ -100,8 +115,10 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     sampleIntervalS,
     producers,
     queues,
+    topics,
     consumers,
     links,
+    faults,
     expect,
   };
 }
@@ -113,21 +130,26 @@ function readSampleIntervalS(node: RawNode, path: string): number | null {
 
 const KEYS_BY_KIND: Record<ComponentKind, string[]> = {
   queue: QUEUE_KEYS,
+  topic: TOPIC_KEYS,
   producer: PRODUCER_KEYS,
   consumer: CONSUMER_KEYS,
 };
 
-/** A required, non-empty list of named components, each name registered. */
+/** A list of named components (when `required`, a non-empty one), each name registered. */
 function openComponents(
   fields: Fields,
   kind: ComponentKind,
   ctx: Context,
+  required: boolean,
 ): { fields: Fields; name: string }[] {
   const key = `${kind}s`;
   const expected = `a list of ${kind}s, each { name, ... }`;
+  if (!required && !fields.has(key)) return [];
   const listNode = fields.required(key, expected);
   const items = readList(listNode, key, expected);
-  if (items.length === 0) failWith(listNode, key, expected, `expected at least one ${kind}`);
+  if (required && items.length === 0) {
+    failWith(listNode, key, expected, `expected at least one ${kind}`);
+  }
   return items.map((item, i) => {
     const path = joinPath(key, itemLabel(item, i));
     const itemFields = Fields.open(item, path, KEYS_BY_KIND[kind], `a ${kind} { name, ... }`);
@@ -136,6 +158,22 @@ function openComponents(
     ctx.names.add(kind, name, nameNode, itemFields.pathOf("name"));
     return { fields: itemFields, name };
   });
+}
+
+/** Queues and topics are each optional, but producers need somewhere to publish. */
+function checkSomeDestination(fields: Fields, count: number): void {
+  if (count > 0) return;
+  const expected = "at least one queue or topic";
+  const key = ["queues", "topics"].find((k) => fields.has(k));
+  if (key === undefined) {
+    failWith(
+      fields.nodeOrSelf("queues"),
+      "queues",
+      expected,
+      `missing 'queues' or 'topics' (expected ${expected})`,
+    );
+  }
+  failWith(fields.get(key)!, key, expected, `expected ${expected} (in 'queues' or 'topics')`);
 }
 
 function readAllLinks(fields: Fields, ctx: Context): LinkConfig[] {
@@ -171,5 +209,5 @@ function readAllLinks(fields: Fields, ctx: Context): LinkConfig[] {
 /** A list item's path segment: its name when it has a valid one, else its index. */
 export function itemLabel(item: RawNode, index: number): string | number {
   const name = itemName(item);
-  return name !== null && NAME_PATTERN.test(name) ? name : index;
+  return name !== null && NAME_PATTERN.test(name) && name.length <= NAME_LENGTH_MAX ? name : index;
 }

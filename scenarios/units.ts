@@ -1,7 +1,8 @@
 /**
  * Quantities with units, as written in scenario files: durations (`250ms`, `5m`), rates
- * (`500/s`, `30/m`) and probabilities (`1%`, `0.01`). Everything comes out in seconds, per second
- * or a fraction in [0, 1]. A bare number is seconds (durations) or per second (rates).
+ * (`500/s`, `30/m`), probabilities (`1%`, `0.01`) and sizes (`1KiB`, `64MB`). Everything comes
+ * out in seconds, per second, a fraction in [0, 1] or bytes. A bare number is seconds
+ * (durations), per second (rates) or bytes (sizes).
  * Range checks other than a probability's [0, 1] are the caller's: it knows the field.
  */
 
@@ -20,6 +21,7 @@ export class UnitError extends Error {
 export const DURATION_EXPECTED = "a duration like 250ms, 30s or 5m";
 export const RATE_EXPECTED = "a rate like 500/s, 30/m or 1000/h";
 export const PROBABILITY_EXPECTED = "a probability like 1% or 0.01";
+export const SIZE_EXPECTED = "a size like 1KiB, 64MB or 1048576";
 
 /** Seconds per unit. Lowercase only: `5M` could be months or minutes. */
 const SECONDS_PER_UNIT: Record<string, number> = {
@@ -33,11 +35,29 @@ const SECONDS_PER_UNIT: Record<string, number> = {
   d: 86400,
 };
 
+/**
+ * Bytes per unit: decimal (KB = 1000, as disks and networks count) and binary (KiB = 1024, as
+ * Kafka's defaults are written). Case matters: `mb` would be millibits, `Mb` megabits.
+ */
+const BYTES_PER_UNIT: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  kB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
+};
+
 const NUMBER = String.raw`[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?`;
 const DURATION_PATTERN = new RegExp(`^(${NUMBER})\\s*(us|µs|ms|s|min|m|h|d)$`);
 const RATE_PATTERN = new RegExp(`^(${NUMBER})\\s*/\\s*(us|µs|ms|s|min|m|h|d)$`);
 const PERCENT_PATTERN = new RegExp(`^(${NUMBER})\\s*%$`);
 const BARE_NUMBER_PATTERN = new RegExp(`^${NUMBER}$`);
+const SIZE_PATTERN = new RegExp(`^(${NUMBER})\\s*([A-Za-z]+)$`);
 
 /** A duration in seconds; a bare number is seconds. */
 export function parseDurationS(value: unknown): number {
@@ -73,6 +93,44 @@ export function parseProbability(value: unknown): number {
   const p = Number(match[1]) / 100;
   if (!(p >= 0 && p <= 1)) throw new UnitError(expected, show(value));
   return p;
+}
+
+/**
+ * A size in bytes, a whole number: a bare whole number is bytes; `1.5KiB` is allowed when it
+ * comes to whole bytes (1536). A unit in the wrong case gets a hint (`1kib (did you mean 1KiB?)`).
+ */
+export function parseBytes(value: unknown): number {
+  const bare = bareNumber(value);
+  if (bare !== null) return wholeBytes(finite(bare, SIZE_EXPECTED, value), value);
+  const match = typeof value === "string" ? SIZE_PATTERN.exec(value.trim()) : null;
+  if (match === null) throw new UnitError(SIZE_EXPECTED, show(value));
+  const [, numberText, unit] = match;
+  const perUnit = BYTES_PER_UNIT[unit];
+  if (perUnit === undefined) {
+    const sameIgnoringCase = Object.keys(BYTES_PER_UNIT).find(
+      (u) => u.toLowerCase() === unit.toLowerCase(),
+    );
+    const hint =
+      sameIgnoringCase === undefined ? "" : ` (did you mean ${numberText}${sameIgnoringCase}?)`;
+    throw new UnitError(SIZE_EXPECTED, `${show(value)}${hint}`);
+  }
+  return wholeBytes(finite(Number(numberText) * perUnit, SIZE_EXPECTED, value), value);
+}
+
+/** A size for messages: the largest binary unit that divides it (`1GiB`), else bytes (`1000B`). */
+export function formatBytes(bytes: number): string {
+  for (const unit of ["TiB", "GiB", "MiB", "KiB"]) {
+    const perUnit = BYTES_PER_UNIT[unit];
+    if (bytes >= perUnit && bytes % perUnit === 0) return `${bytes / perUnit}${unit}`;
+  }
+  return `${bytes}B`;
+}
+
+/** Rounds away float noise (`1.1KB` is 1100.0000000000002); a fraction of a byte is an error. */
+function wholeBytes(bytes: number, value: unknown): number {
+  const rounded = Math.round(bytes);
+  if (Math.abs(bytes - rounded) <= 4 * Number.EPSILON * Math.abs(bytes)) return rounded;
+  throw new UnitError(SIZE_EXPECTED, `${show(value)} (not a whole number of bytes)`);
 }
 
 /**

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { CHART_HEIGHT_PX, CHART_WIDTH_PX } from "../../reports/chart-style.ts";
 import { CHART_TITLES, renderCharts } from "../../reports/charts.ts";
-import { smallRunResult } from "./fixture.ts";
+import { singleSubscriptionRunResult, smallRunResult } from "./fixture.ts";
 import { PNG_SIGNATURE, pngSize } from "./png.ts";
 
 describe("renderCharts", () => {
   const charts = renderCharts(smallRunResult());
 
-  it("draws the five charts, each a PNG of the configured size", () => {
+  it("draws the six charts of a run with several subscriptions, each a PNG of the configured size", () => {
     expect(charts.map((c) => c.file)).toEqual(Object.keys(CHART_TITLES));
     for (const chart of charts) {
       expect(chart.png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
@@ -27,9 +27,27 @@ describe("renderCharts", () => {
     const result = smallRunResult();
     result.variants[0].series.dlqDepth = result.variants[0].series.dlqDepth.map((d) => d * 3);
     const changed = renderCharts(result);
-    expect(changed[4].file).toBe("dlq-depth.png");
-    expect(changed[4].png.equals(charts[4].png)).toBe(false);
+    expect(changed[5].file).toBe("dlq-depth.png");
+    expect(changed[5].png.equals(charts[5].png)).toBe(false);
     expect(changed[0].png.equals(charts[0].png)).toBe(true);
+  });
+
+  it("leaves out the subscription chart when every variant has one subscription", () => {
+    const single = renderCharts(singleSubscriptionRunResult());
+    expect(single.map((c) => c.file)).toEqual(
+      Object.keys(CHART_TITLES).filter((file) => file !== "subscription-fates.png"),
+    );
+  });
+
+  it("redraws the subscription chart, and only it, when a subscription's fates change", () => {
+    const result = smallRunResult();
+    result.variants[1].summary.subscriptions[0].fates.lost = 40;
+    const changed = renderCharts(result);
+    for (const [i, chart] of changed.entries()) {
+      expect(chart.png.equals(charts[i].png), chart.file).toBe(
+        chart.file !== "subscription-fates.png",
+      );
+    }
   });
 
   it("copes with a run where nothing was processed (latency all null)", () => {

@@ -1,9 +1,17 @@
 /**
  * A small hand-built RunResult: two variants of a retry storm, 12 buckets of 5 s, latency
- * series with gaps (no message processed during the outage).
+ * series with gaps (no message processed during the outage). The first variant has two
+ * subscriptions (the payments queue and an audit consumer group on a topic) with losses and
+ * duplicates by cause and an order violation; the second has the queue only, and none.
  */
 
-import type { LatencyStats, RunResult, VariantSeries } from "../../models/results.ts";
+import type {
+  Counters,
+  LatencyStats,
+  RunResult,
+  SubscriptionSummary,
+  VariantSeries,
+} from "../../models/results.ts";
 
 const BUCKET_S = 5;
 const TIMES_S = Array.from({ length: 12 }, (_, i) => i * BUCKET_S);
@@ -46,6 +54,63 @@ function series(storm: boolean): VariantSeries {
   };
 }
 
+/** The counters the streams features added, all zero. */
+const NO_STREAM_COUNTERS = {
+  consumerCrashes: 0,
+  rebalances: 0,
+  commitsRejected: 0,
+  fencedCommits: 0,
+  offsetResets: 0,
+  duplicatesSkipped: 0,
+  partitionDrops: 0,
+} as const satisfies Partial<Counters>;
+
+/** Subscriptions of the first variant: their fates sum to the variant's. */
+function stormSubscriptions(): SubscriptionSummary[] {
+  return [
+    {
+      name: "payments",
+      fates: {
+        produced: 600,
+        processed: 588,
+        deadLettered: 12,
+        dropped: 0,
+        pending: 0,
+        lost: 0,
+        duplicateEffects: 36,
+        conserved: true,
+      },
+      lostByCause: {},
+      duplicatesByCause: {
+        "redelivery-after-nack": 16,
+        "redelivery-after-visibility-timeout": 20,
+      },
+      duplicatesSkipped: 0,
+      orderingViolations: 0,
+    },
+    {
+      name: "events/audit",
+      fates: {
+        produced: 400,
+        processed: 397,
+        deadLettered: 0,
+        dropped: 0,
+        pending: 0,
+        lost: 3,
+        duplicateEffects: 5,
+        conserved: true,
+      },
+      lostByCause: {
+        "deleted by retention before the group read it": 2,
+        "offset committed before processing, then crashed": 1,
+      },
+      duplicatesByCause: { "reread-after-crash": 5 },
+      duplicatesSkipped: 0,
+      orderingViolations: 2,
+    },
+  ];
+}
+
 export function smallRunResult(): RunResult {
   return {
     scenario: "retry-storm",
@@ -72,6 +137,16 @@ export function smallRunResult(): RunResult {
           latency: latency(0.8123456789, 14.2),
           queueWait: latency(0.0123, 0.35),
           throughput: { producedPerS: 20, processedPerS: 16.416666666666668 },
+          ordering: {
+            violations: 2,
+            first: {
+              subscription: "events/audit",
+              key: "k12",
+              earlierMessageId: 1041,
+              laterMessageId: 1057,
+              atS: 12.5,
+            },
+          },
           counters: {
             deliveries: 1241,
             redeliveries: 256,
@@ -79,12 +154,17 @@ export function smallRunResult(): RunResult {
             nacks: 240,
             visibilityTimeouts: 16,
             movedToDeadLetter: 3,
+            ...NO_STREAM_COUNTERS,
+            consumerCrashes: 1,
+            rebalances: 3,
+            commitsRejected: 1,
             processingFailures: 240,
             linkLosses: 3,
             linkDuplicates: 0,
             eventsFired: 18234,
             endS: 60,
           },
+          subscriptions: stormSubscriptions(),
           expectations: [
             { text: "no message lost", metric: "fates.lost", observed: 3, passed: false },
             { text: "p99 under 2s", metric: "latency.p99S", observed: 14.2, passed: false },
@@ -116,6 +196,7 @@ export function smallRunResult(): RunResult {
             maxS: null,
           },
           throughput: { producedPerS: 20, processedPerS: 16.633333333 },
+          ordering: { violations: 0, first: null },
           counters: {
             deliveries: 1010,
             redeliveries: 10,
@@ -123,12 +204,32 @@ export function smallRunResult(): RunResult {
             nacks: 12,
             visibilityTimeouts: 0,
             movedToDeadLetter: 0,
+            ...NO_STREAM_COUNTERS,
             processingFailures: 12,
             linkLosses: 0,
             linkDuplicates: 0,
             eventsFired: 9120,
             endS: 58.25,
           },
+          subscriptions: [
+            {
+              name: "payments",
+              fates: {
+                produced: 1000,
+                processed: 998,
+                deadLettered: 2,
+                dropped: 0,
+                pending: 0,
+                lost: 0,
+                duplicateEffects: 5,
+                conserved: true,
+              },
+              lostByCause: {},
+              duplicatesByCause: { "redelivery-after-nack": 5 },
+              duplicatesSkipped: 0,
+              orderingViolations: 0,
+            },
+          ],
           expectations: [
             { text: "no message lost", metric: "fates.lost", observed: 0, passed: true },
             { text: "p99 under 2s", metric: "latency.p99S", observed: 1.5, passed: true },
@@ -138,4 +239,29 @@ export function smallRunResult(): RunResult {
       },
     ],
   };
+}
+
+/** The same run with one subscription per variant: the first variant's two merged into one. */
+export function singleSubscriptionRunResult(): RunResult {
+  const result = smallRunResult();
+  const storm = result.variants[0].summary;
+  storm.subscriptions = [
+    {
+      name: "payments",
+      fates: { ...storm.fates },
+      lostByCause: {
+        "deleted by retention before the group read it": 2,
+        "offset committed before processing, then crashed": 1,
+      },
+      duplicatesByCause: {
+        "redelivery-after-nack": 16,
+        "redelivery-after-visibility-timeout": 20,
+        "reread-after-crash": 5,
+      },
+      duplicatesSkipped: 0,
+      orderingViolations: 2,
+    },
+  ];
+  storm.ordering.first = { ...storm.ordering.first!, subscription: "payments" };
+  return result;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { seriesJson } from "../../reports/series.ts";
 import { summaryJson, summaryMarkdown } from "../../reports/summary.ts";
-import { smallRunResult } from "./fixture.ts";
+import { singleSubscriptionRunResult, smallRunResult } from "./fixture.ts";
 
 describe("summaryJson", () => {
   const text = summaryJson(smallRunResult());
@@ -30,7 +30,9 @@ describe("summaryJson", () => {
       "latency",
       "queueWait",
       "throughput",
+      "ordering",
       "counters",
+      "subscriptions",
       "expectations",
     ]);
     expect(Object.keys(variant.fates)).toEqual([
@@ -61,6 +63,13 @@ describe("summaryJson", () => {
       "nacks",
       "visibilityTimeouts",
       "movedToDeadLetter",
+      "consumerCrashes",
+      "rebalances",
+      "commitsRejected",
+      "fencedCommits",
+      "offsetResets",
+      "duplicatesSkipped",
+      "partitionDrops",
       "processingFailures",
       "linkLosses",
       "linkDuplicates",
@@ -70,12 +79,66 @@ describe("summaryJson", () => {
     expect(Object.keys(variant.expectations[0])).toEqual(["text", "metric", "observed", "passed"]);
   });
 
+  it("writes the ordering, its first violation in the documented order or null", () => {
+    const [storm, jitter] = parsed.variants;
+    expect(Object.keys(storm.ordering)).toEqual(["violations", "first"]);
+    expect(Object.keys(storm.ordering.first)).toEqual([
+      "subscription",
+      "key",
+      "earlierMessageId",
+      "laterMessageId",
+      "atS",
+    ]);
+    expect(storm.ordering.first).toEqual({
+      subscription: "events/audit",
+      key: "k12",
+      earlierMessageId: 1041,
+      laterMessageId: 1057,
+      atS: 12.5,
+    });
+    expect(jitter.ordering).toEqual({ violations: 0, first: null });
+  });
+
+  it("writes every subscription in the scenario's order, keys documented, causes as given", () => {
+    const [storm, jitter] = parsed.variants;
+    expect(storm.subscriptions.map((s: { name: string }) => s.name)).toEqual([
+      "payments",
+      "events/audit",
+    ]);
+    expect(jitter.subscriptions).toHaveLength(1);
+    const audit = storm.subscriptions[1];
+    expect(Object.keys(audit)).toEqual([
+      "name",
+      "fates",
+      "lostByCause",
+      "duplicatesByCause",
+      "duplicatesSkipped",
+      "orderingViolations",
+    ]);
+    expect(Object.keys(audit.fates)).toEqual(Object.keys(storm.fates));
+    expect(Object.keys(audit.lostByCause)).toEqual([
+      "deleted by retention before the group read it",
+      "offset committed before processing, then crashed",
+    ]);
+    expect(audit.duplicatesByCause).toEqual({ "reread-after-crash": 5 });
+    expect(storm.subscriptions[0].lostByCause).toEqual({});
+    expect(audit.orderingViolations).toBe(2);
+    // An empty record is written on one line.
+    expect(text).toContain('"lostByCause": {},');
+  });
+
   it("does not depend on the key order of its input", () => {
     const result = smallRunResult();
-    const fates = result.variants[0].summary.fates;
-    result.variants[0].summary.fates = Object.fromEntries(
-      Object.entries(fates).reverse(),
-    ) as typeof fates;
+    const reversed = <T extends object>(object: T): T =>
+      Object.fromEntries(Object.entries(object).reverse()) as T;
+    const summary = result.variants[0].summary;
+    summary.fates = reversed(summary.fates);
+    summary.counters = reversed(summary.counters);
+    summary.ordering = reversed({ ...summary.ordering, first: reversed(summary.ordering.first!) });
+    summary.subscriptions = summary.subscriptions.map((subscription) =>
+      reversed({ ...subscription, fates: reversed(subscription.fates) }),
+    );
+    result.variants[0].summary = reversed(summary);
     expect(summaryJson(result)).toBe(text);
   });
 
@@ -119,7 +182,7 @@ describe("summaryMarkdown", () => {
 
   it("has a column per variant in every table", () => {
     const headers = markdown.split("\n").filter((line) => line.startsWith("|  |"));
-    expect(headers.length).toBe(6);
+    expect(headers.length).toBe(9);
     for (const header of headers) expect(header).toBe("|  | no-jitter | full-jitter |");
   });
 
@@ -137,4 +200,114 @@ describe("summaryMarkdown", () => {
     expect(markdown).toContain("p99 &lt; 2s &amp; the DLQ");
     expect(markdown).not.toContain("p99 < 2s");
   });
+
+  it("orders the sections: fates, each subscription, latencies, throughput, ordering, counters", () => {
+    const titles = markdown
+      .split("\n")
+      .filter((line) => line.startsWith("## "))
+      .map((line) => line.slice(3));
+    expect(titles).toEqual([
+      "Message fates",
+      "Message fates: payments",
+      "Message fates: events/audit",
+      "End-to-end latency",
+      "Queue wait",
+      "Throughput",
+      "Ordering",
+      "Counters",
+      "Expectations",
+    ]);
+  });
+
+  it("gives each subscription its fates, causes under the fate they explain", () => {
+    const audit = section(markdown, "Message fates: events/audit");
+    expect(audit).toEqual([
+      "| produced | 400 | — |",
+      "| processed | 397 | — |",
+      "| dead-lettered | 0 | — |",
+      "| dropped | 0 | — |",
+      "| pending at end | 0 | — |",
+      "| lost | 3 | — |",
+      "| lost: deleted by retention before the group read it | 2 | — |",
+      "| lost: offset committed before processing, then crashed | 1 | — |",
+      "| duplicate effects | 5 | — |",
+      "| duplicates: reread-after-crash | 5 | — |",
+      "| per-key order violations | 2 | — |",
+    ]);
+    // A cause seen in one variant only reads 0 in the others.
+    expect(section(markdown, "Message fates: payments")).toContain(
+      "| duplicates: redelivery-after-visibility-timeout | 20 | 0 |",
+    );
+    // With several subscriptions the overall table has no causes.
+    expect(section(markdown, "Message fates").join("\n")).not.toMatch(/lost:|duplicates:/);
+  });
+
+  it("with one subscription per variant, shows the causes in the overall fates", () => {
+    const single = summaryMarkdown(singleSubscriptionRunResult());
+    expect(single).not.toContain("## Message fates:");
+    expect(section(single, "Message fates")).toEqual([
+      "| produced | 1,000 | 1,000 |",
+      "| processed | 985 | 998 |",
+      "| dead-lettered | 12 | 2 |",
+      "| dropped | 0 | 0 |",
+      "| pending at end | 0 | 0 |",
+      "| lost | 3 | 0 |",
+      "| lost: deleted by retention before the group read it | 2 | 0 |",
+      "| lost: offset committed before processing, then crashed | 1 | 0 |",
+      "| duplicate effects | 41 | 5 |",
+      "| duplicates: redelivery-after-nack | 16 | 5 |",
+      "| duplicates: redelivery-after-visibility-timeout | 20 | 0 |",
+      "| duplicates: reread-after-crash | 5 | 0 |",
+      "| conserved | ✔ yes | ✔ yes |",
+    ]);
+  });
+
+  it("shows the order violations and the first one", () => {
+    expect(section(markdown, "Ordering")).toEqual([
+      "| per-key order violations | 2 | 0 |",
+      "| first violation | k12: #1041 after #1057 at 12.5 s (events/audit) | — |",
+    ]);
+    const result = smallRunResult();
+    result.variants[0].summary.ordering = { violations: 0, first: null };
+    expect(section(summaryMarkdown(result), "Ordering")).toEqual([
+      "| per-key order violations | 0 | 0 |",
+    ]);
+  });
+
+  it("leaves out the counters that are zero in every variant, and names them", () => {
+    const counters = section(markdown, "Counters");
+    expect(counters).toContain("| consumer crashes | 1 | 0 |");
+    expect(counters).toContain("| rebalances | 3 | 0 |");
+    expect(counters).toContain("| offset commits rejected | 1 | 0 |");
+    expect(counters).toContain("| visibility timeouts | 16 | 0 |");
+    expect(counters.join("\n")).not.toMatch(/fenced|offset resets|skipped|partitions|link dup/);
+    expect(counters.at(-1)).toBe("| ended at | 1.00 min | 58.3 s |");
+    expect(markdown).toContain(
+      "_Zero in every variant, not shown: fenced commits, offset resets, duplicates skipped, " +
+        "sends dropped by network partitions, link duplicates._",
+    );
+    const result = smallRunResult();
+    result.variants[1].summary.counters.partitionDrops = 7;
+    expect(section(summaryMarkdown(result), "Counters")).toContain(
+      "| sends dropped by network partitions | 0 | 7 |",
+    );
+  });
+
+  it("is the same text every time", () => {
+    expect(summaryMarkdown(smallRunResult())).toBe(markdown);
+  });
 });
+
+/** The body rows of the table under `## title`. */
+function section(markdown: string, title: string): string[] {
+  const lines = markdown.split("\n");
+  const start = lines.indexOf(`## ${title}`);
+  if (start === -1) throw new Error(`no section ${title}`);
+  const rows: string[] = [];
+  // Skip the heading, the blank line, the header and the alignment line.
+  for (const line of lines.slice(start + 4)) {
+    if (!line.startsWith("|")) break;
+    rows.push(line);
+  }
+  return rows;
+}

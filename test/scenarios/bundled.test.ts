@@ -150,6 +150,24 @@ describe("docs/scenario-format.md", () => {
     expect(loaded.variants.map((v) => v.name)).toEqual(["baseline", "faster"]);
   });
 
+  it("its topic example loads: two consumer groups on one topic, and faults", () => {
+    const example = [...docs.matchAll(/```yaml\n([\s\S]*?)```/g)]
+      .map((m) => m[1])
+      .find((text) => text.startsWith("name: signup-emails"));
+    const loaded = loadScenarioText(example ?? "", "example.yaml");
+    expect(loaded.variants.map((v) => v.name)).toEqual(["base", "at-most-once"]);
+    const [base, atMostOnce] = loaded.variants.map((v) => v.config);
+    expect(base.queues).toEqual([]);
+    expect(base.topics.map((t) => [t.name, t.partitions])).toEqual([["signups", 12]]);
+    expect(base.producers[0]).toMatchObject({ to: "signups", messageSizeBytes: 2048 });
+    expect(base.consumers.map((c) => [c.topic, c.group, c.commit])).toEqual([
+      ["signups", "email", "after-processing"],
+      ["signups", "analytics-v2", "auto"],
+    ]);
+    expect(base.faults.map((f) => f.kind)).toEqual(["crash", "crash", "partition"]);
+    expect(atMostOnce.consumers[0].commit).toBe("before-processing");
+  });
+
   it("its --set examples apply", () => {
     const flaky = loadScenario(resolveScenarioPath("flaky-network"), ["links.0.loss=5%"]);
     expect(flaky.variants[0].config.links[0].lossProbability).toBe(0.05);

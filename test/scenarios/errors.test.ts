@@ -47,10 +47,10 @@ describe("YAML syntax errors", () => {
 
   it("reject a document that is not a mapping", () => {
     expect(messageOf("- a\n- b\n")).toBe(
-      "x.yaml:1:1: expected a mapping with name, duration, queues, producers and consumers, got a list of 2 items",
+      "x.yaml:1:1: expected a mapping with name, duration, queues or topics, producers and consumers, got a list of 2 items",
     );
     expect(messageOf("")).toBe(
-      "x.yaml: expected a mapping with name, duration, queues, producers and consumers, got nothing",
+      "x.yaml: expected a mapping with name, duration, queues or topics, producers and consumers, got nothing",
     );
   });
 });
@@ -100,7 +100,7 @@ describe("names", () => {
   it("must be unique within a kind", () => {
     const text = scenarioText({ queues: "  - { name: orders }\n  - { name: orders }" });
     expect(messageOf(text)).toBe(
-      "x.yaml:5:13: queues.orders.name: 'orders' is already the name of a queue (line 4); names must be unique across queues, producers and consumers",
+      "x.yaml:5:13: queues.orders.name: 'orders' is already the name of a queue (line 4); names must be unique across queues, topics, producers and consumers",
     );
   });
 
@@ -132,13 +132,13 @@ describe("names", () => {
 describe("references", () => {
   const twoQueues = "  - { name: orders }\n  - { name: other }";
 
-  it("producer.to names a queue, with a suggestion", () => {
+  it("producer.to names a queue or topic, with a suggestion", () => {
     const text = scenarioText({
       queues: twoQueues,
       producers: "  - { name: api, rate: 1/s, to: ordrs }",
     });
     expect(messageOf(text)).toBe(
-      "x.yaml:7:33: producers.api.to: no queue named 'ordrs', did you mean 'orders'?",
+      "x.yaml:7:33: producers.api.to: no queue or topic named 'ordrs', did you mean 'orders'?",
     );
   });
 
@@ -152,7 +152,7 @@ describe("references", () => {
   it("names of the wrong kind are told apart", () => {
     const text = scenarioText({ producers: "  - { name: api, rate: 1/s, to: workers }" });
     expect(messageOf(text)).toBe(
-      "x.yaml:6:33: producers.api.to: 'workers' is a consumer, expected a queue",
+      "x.yaml:6:33: producers.api.to: 'workers' is a consumer, expected a queue or topic",
     );
   });
 
@@ -165,10 +165,10 @@ describe("references", () => {
     );
   });
 
-  it("link ends name a producer, queue or consumer", () => {
+  it("link ends name a producer, queue, topic or consumer", () => {
     const text = scenarioText({ top: "links:\n  - { from: api, to: nowhere }" });
     expect(messageOf(text)).toBe(
-      "x.yaml:4:22: links.0.to: no producer, queue or consumer named 'nowhere' (known: orders, api, workers)",
+      "x.yaml:4:22: links.0.to: no producer, queue, topic or consumer named 'nowhere' (known: orders, api, workers)",
     );
   });
 
@@ -271,17 +271,25 @@ describe("numbers and units", () => {
 });
 
 describe("required parts", () => {
-  it("at least one producer, queue and consumer", () => {
+  it("at least one producer, queue or topic, and consumer", () => {
     expect(
       messageOf(scenarioText({ producers: "    []" }).replace("producers:\n", "producers:")),
     ).toBe("x.yaml:5:15: producers: expected at least one producer");
     const noQueues = "name: t\nduration: 1m\nproducers: [{ name: p, rate: 1 }]\n";
     expect(messageOf(noQueues)).toBe(
-      "x.yaml:1:1: queues: missing 'queues' (expected a list of queues, each { name, ... })",
+      "x.yaml:1:1: queues: missing 'queues' or 'topics' (expected at least one queue or topic)",
     );
     const noConsumers =
       "name: t\nduration: 1m\nqueues: [{ name: q }]\nproducers: [{ name: p, rate: 1 }]\nconsumers: []\n";
     expect(messageOf(noConsumers)).toBe("x.yaml:5:12: consumers: expected at least one consumer");
+    const emptyBoth = "name: t\nduration: 1m\nqueues: []\ntopics: []\nproducers: [{ name: p }]\n";
+    expect(messageOf(emptyBoth)).toBe(
+      "x.yaml:3:9: queues: expected at least one queue or topic (in 'queues' or 'topics')",
+    );
+    const emptyTopics = "name: t\nduration: 1m\ntopics: []\nproducers: [{ name: p }]\n";
+    expect(messageOf(emptyTopics)).toBe(
+      "x.yaml:3:9: topics: expected at least one queue or topic (in 'queues' or 'topics')",
+    );
   });
 
   it("a producer has rate or phases, not both", () => {

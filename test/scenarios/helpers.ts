@@ -33,6 +33,36 @@ export function scenarioText(parts: Parts = {}): string {
   ].join("\n");
 }
 
+export interface TopicParts {
+  /** Lines inserted after `duration` (line 3 onwards). */
+  top?: string;
+  topics?: string;
+  producers?: string;
+  consumers?: string;
+  /** Lines appended after the consumers. */
+  bottom?: string;
+}
+
+/**
+ * A valid scenario with a topic and no queue; without `top`, the lines are:
+ * 1 name, 2 duration, 3 topics:, 4 topic, 5 producers:, 6 producer, 7 consumers:, 8 consumer.
+ */
+export function topicScenarioText(parts: TopicParts = {}): string {
+  return [
+    "name: t",
+    "duration: 1m",
+    ...(parts.top ? [parts.top] : []),
+    "topics:",
+    parts.topics ?? "  - { name: signups, partitions: 4 }",
+    "producers:",
+    parts.producers ?? "  - { name: api, rate: 10/s }",
+    "consumers:",
+    parts.consumers ?? "  - { name: email, processing: 10ms }",
+    ...(parts.bottom ? [parts.bottom] : []),
+    "",
+  ].join("\n");
+}
+
 export function load(text: string, overrides: string[] = []): LoadedScenario {
   return loadScenarioText(text, "x.yaml", overrides);
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ScenarioConfig } from "../../models/config.ts";
+import type { ConsumerConfig, ScenarioConfig } from "../../models/config.ts";
 import { loadScenario } from "../../scenarios/loader.ts";
 import { errorOf, load, scenarioText } from "./helpers.ts";
 
@@ -34,22 +34,38 @@ describe("defaults", () => {
           phases: [{ durationS: 60, ratePerS: 10 }],
           repeatPhases: false,
           keys: { count: 1, skew: "uniform", zipfExponent: 1 },
+          messageSizeBytes: 1024,
         },
       ],
       queues: [{ name: "orders", visibilityTimeoutS: 30, maxReceives: null }],
+      topics: [],
       consumers: [
         {
           name: "workers",
           queue: "orders",
+          topic: null,
+          group: "workers",
           count: 1,
           concurrency: 1,
           processing: { kind: "constant", value: 0.01 },
           failureProbability: 0,
           onFailure: "nack",
           nackDelayS: 0,
+          commit: "after-processing",
+          autoCommitIntervalS: 5,
+          idempotency: { kind: "none" },
+          startS: 0,
+          restartS: 10,
+          crashRatePerS: 0,
+          maxPollRecords: 500,
+          sessionTimeoutS: 45,
+          heartbeatIntervalS: 3,
+          maxPollIntervalS: 300,
+          autoOffsetReset: "latest",
         },
       ],
       links: [],
+      faults: [],
       expect: [],
     } satisfies ScenarioConfig);
   });
@@ -91,7 +107,9 @@ describe("the file syntax", () => {
         queues: "  - { name: orders, visibilityTimeout: 1h, maxReceives: 5 }",
         consumers: [
           "  - { name: workers, queue: orders, count: 20, concurrency: 4,",
-          "      processing: { exponential: 40ms }, failure: 1%, onFailure: nack, nackDelay: 250ms }",
+          "      processing: { exponential: 40ms }, failure: 1%, onFailure: nack, nackDelay: 250ms,",
+          "      commit: transactional, idempotency: conditional-write, start: 5s, restart: 1m,",
+          "      crashRate: 2/h }",
         ].join("\n"),
       }),
     );
@@ -106,13 +124,26 @@ describe("the file syntax", () => {
     expect(config.consumers[0]).toEqual({
       name: "workers",
       queue: "orders",
+      topic: null,
+      group: "workers",
       count: 20,
       concurrency: 4,
       processing: { kind: "exponential", mean: 0.04 },
       failureProbability: 0.01,
       onFailure: "nack",
       nackDelayS: 0.25,
-    });
+      commit: "transactional",
+      autoCommitIntervalS: 5,
+      idempotency: { kind: "conditional-write" },
+      startS: 5,
+      restartS: 60,
+      crashRatePerS: 2 / 3600,
+      maxPollRecords: 500,
+      sessionTimeoutS: 45,
+      heartbeatIntervalS: 3,
+      maxPollIntervalS: 300,
+      autoOffsetReset: "latest",
+    } satisfies ConsumerConfig);
   });
 
   it("reads every distribution form", () => {

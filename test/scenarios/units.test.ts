@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
+  formatBytes,
+  parseBytes,
   parseDurationS,
   parseProbability,
   parseQuantity,
@@ -111,5 +113,59 @@ describe("parseQuantity", () => {
     expect(parseQuantity("3", "plain")).toBe(3);
     expect(parseQuantity(3, "duration")).toBe(3);
     expect(() => parseQuantity("2s", "plain")).toThrow("expected a plain number, got 2s");
+  });
+});
+
+describe("parseBytes", () => {
+  it.each([
+    ["1B", 1],
+    ["1KB", 1000],
+    ["1kB", 1000],
+    ["64MB", 64e6],
+    ["2GB", 2e9],
+    ["1TB", 1e12],
+    ["1KiB", 1024],
+    ["1.5KiB", 1536],
+    ["1.1KB", 1100],
+    ["64MiB", 64 * 1024 ** 2],
+    ["1GiB", 1024 ** 3],
+    ["2TiB", 2 * 1024 ** 4],
+    ["1 GiB", 1024 ** 3],
+    ["1048576", 1048576],
+    [1048576, 1048576],
+    [0, 0],
+    ["1e3", 1000],
+  ])("%j is %i bytes", (value, bytes) => {
+    expect(parseBytes(value)).toBe(bytes);
+  });
+
+  it("returns negative values for the caller to reject", () => {
+    expect(parseBytes("-1KiB")).toBe(-1024);
+  });
+
+  it.each(["1KiBs", "KiB", "1 K", "1M", "lots", "", "1Pib"])("rejects %j", (text) => {
+    expect(() => parseBytes(text)).toThrow(
+      `expected a size like 1KiB, 64MB or 1048576, got ${text === "" ? "an empty string" : text}`,
+    );
+  });
+
+  it("hints at the case of a unit, and refuses a fraction of a byte", () => {
+    expect(() => parseBytes("1kib")).toThrow("got 1kib (did you mean 1KiB?)");
+    expect(() => parseBytes("64mb")).toThrow("got 64mb (did you mean 64MB?)");
+    expect(() => parseBytes("1.5")).toThrow("got 1.5 (not a whole number of bytes)");
+    expect(() => parseBytes("0.5B")).toThrow("got 0.5B (not a whole number of bytes)");
+    expect(() => parseBytes("1e400B")).toThrow("(a finite number)");
+    expect(() => parseBytes([1])).toThrow(UnitError);
+  });
+
+  it("formats sizes in the largest binary unit that divides them", () => {
+    expect([1, 1000, 1024, 1536, 1024 ** 3, 1024 ** 5].map(formatBytes)).toEqual([
+      "1B",
+      "1000B",
+      "1KiB",
+      "1536B",
+      "1GiB",
+      "1024TiB",
+    ]);
   });
 });

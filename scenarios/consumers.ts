@@ -1,0 +1,325 @@
+/**
+ * Consumers: of a queue (competing instances, acks) or of a topic (a Kafka consumer group whose
+ * members share the partitions and commit offsets). Fields that make sense for only one of the
+ * two are errors on the other, naming the field.
+ */
+import type { CommitPoint, ConsumerConfig, IdempotencyConfig } from "../models/config.ts";
+import { type Context, LIMITS, onlyDestination } from "./components.ts";
+import { readDistribution } from "./distribution-syntax.ts";
+import {
+  Fields,
+  failWith,
+  readChoice,
+  readDurationS,
+  readName,
+  readProbability,
+  readRatePerS,
+  readWholeNumber,
+} from "./fields.ts";
+import { describeRaw, type RawNode } from "./raw.ts";
+import { suggestionSuffix } from "./suggest.ts";
+
+export const CONSUMER_KEYS = [
+  "name",
+  "queue",
+  "topic",
+  "group",
+  "count",
+  "concurrency",
+  "processing",
+  "failure",
+  "onFailure",
+  "nackDelay",
+  "commit",
+  "autoCommitInterval",
+  "idempotency",
+  "start",
+  "restart",
+  "crashRate",
+  "maxPollRecords",
+  "sessionTimeout",
+  "heartbeatInterval",
+  "maxPollInterval",
+  "autoOffsetReset",
+];
+
+/** Keys that only a consumer of a topic (a member of a Kafka consumer group) takes. */
+export const TOPIC_CONSUMER_KEYS = [
+  "group",
+  "maxPollRecords",
+  "sessionTimeout",
+  "heartbeatInterval",
+  "maxPollInterval",
+  "autoOffsetReset",
+];
+
+const COMMIT_POINTS: readonly CommitPoint[] = [
+  "before-processing",
+  "after-processing",
+  "auto",
+  "transactional",
+];
+
+/** Defaults; the Kafka ones are the Java client's (see docs/scenario-format.md). */
+export const CONSUMER_DEFAULTS = {
+  commit: "after-processing",
+  /** Kafka auto.commit.interval.ms. */
+  autoCommitIntervalS: 5,
+  restartS: 10,
+  seenTableCapacity: 1_000_000,
+  /** Kafka max.poll.records. */
+  maxPollRecords: 500,
+  /** Kafka session.timeout.ms (45 s since Kafka 3.0). */
+  sessionTimeoutS: 45,
+  /** Kafka heartbeat.interval.ms. */
+  heartbeatIntervalS: 3,
+  /** Kafka max.poll.interval.ms. */
+  maxPollIntervalS: 300,
+  /** Kafka auto.offset.reset. */
+  autoOffsetReset: "latest",
+} as const;
+
+const IDEMPOTENCY_EXPECTED = "'none', 'conditional-write' or { seenTable: { ttl, capacity } }";
+
+export function readConsumer(fields: Fields, name: string, ctx: Context): ConsumerConfig {
+  const { queue, topic } = readSource(fields, ctx);
+  const onTopic = topic !== null;
+  if (!onTopic) {
+    for (const key of TOPIC_CONSUMER_KEYS) {
+      if (fields.has(key)) refuse(fields, key, `'${key}' applies only to consumers of a topic`);
+    }
+  }
+  const count = fields.read(
+    "count",
+    (n, p) => readWholeNumber(n, p, 1, LIMITS.consumerCountMax),
+    1,
+  );
+  const concurrency = fields.read(
+    "concurrency",
+    (n, p) => readWholeNumber(n, p, 1, LIMITS.concurrencyMax),
+    1,
+  );
+  if (onTopic && concurrency !== 1) {
+    refuse(
+      fields,
+      "concurrency",
+      `a consumer of a topic processes one record at a time (Kafka's poll loop runs on one thread), so concurrency must be 1; for more parallelism raise 'count' (up to one instance per partition)`,
+    );
+  }
+  const processing = readDistribution(
+    fields.required("processing", "a distribution like { exponential: 40ms }"),
+    fields.pathOf("processing"),
+  );
+  const failureProbability = fields.read("failure", readProbability, 0);
+  const onFailure = fields.read(
+    "onFailure",
+    (n, p) => readChoice(n, p, ["nack", "timeout"] as const),
+    "nack",
+  );
+  if (onTopic && onFailure === "timeout") {
+    refuse(
+      fields,
+      "onFailure",
+      "onFailure: timeout applies only to consumers of a queue: a topic has no visibility timeout (with nack, a failed record is retried in place after nackDelay)",
+    );
+  }
+  if (onFailure !== "nack" && fields.has("nackDelay")) {
+    refuse(fields, "nackDelay", "'nackDelay' applies only to onFailure: nack");
+  }
+  const nackDelayS = fields.read("nackDelay", readDurationS, 0);
+  const commit = fields.read(
+    "commit",
+    (n, p) => readChoice(n, p, COMMIT_POINTS),
+    CONSUMER_DEFAULTS.commit,
+  );
+  if (!onTopic && commit === "auto") {
+    refuse(
+      fields,
+      "commit",
+      "commit: auto applies only to consumers of a topic (it is Kafka's enable.auto.commit); a queue consumer acks before-processing, after-processing or transactional",
+    );
+  }
+  if (commit !== "auto" && fields.has("autoCommitInterval")) {
+    refuse(fields, "autoCommitInterval", "'autoCommitInterval' applies only to commit: auto");
+  }
+  const autoCommitIntervalS = fields.read(
+    "autoCommitInterval",
+    positiveDuration,
+    CONSUMER_DEFAULTS.autoCommitIntervalS,
+  );
+  const idempotency = fields.read<IdempotencyConfig>("idempotency", readIdempotency, {
+    kind: "none",
+  });
+  const startS = fields.read("start", readDurationS, 0);
+  const endS = ctx.durationS + ctx.drainS;
+  if (startS >= endS) {
+    refuse(
+      fields,
+      "start",
+      `starts at ${startS}s, at or after the end of the run (duration + drain = ${endS}s): it would never consume`,
+      "a start before the end of duration + drain",
+    );
+  }
+  const restartS = fields.read("restart", positiveDuration, CONSUMER_DEFAULTS.restartS);
+  const crashRatePerS = fields.read("crashRate", readRatePerS, 0);
+  const group = fields.read("group", (n, p) => readName(n, p), name);
+  const maxPollRecords = fields.read(
+    "maxPollRecords",
+    (n, p) => readWholeNumber(n, p, 1, LIMITS.maxPollRecordsMax),
+    CONSUMER_DEFAULTS.maxPollRecords,
+  );
+  const sessionTimeoutS = fields.read(
+    "sessionTimeout",
+    positiveDuration,
+    CONSUMER_DEFAULTS.sessionTimeoutS,
+  );
+  const heartbeatIntervalS = fields.read(
+    "heartbeatInterval",
+    positiveDuration,
+    CONSUMER_DEFAULTS.heartbeatIntervalS,
+  );
+  if (heartbeatIntervalS >= sessionTimeoutS) {
+    refuse(
+      fields,
+      fields.has("heartbeatInterval") ? "heartbeatInterval" : "sessionTimeout",
+      `heartbeatInterval (${heartbeatIntervalS}s) must be shorter than sessionTimeout (${sessionTimeoutS}s), or the group drops the member between heartbeats`,
+      "heartbeatInterval < sessionTimeout",
+    );
+  }
+  const maxPollIntervalS = fields.read(
+    "maxPollInterval",
+    positiveDuration,
+    CONSUMER_DEFAULTS.maxPollIntervalS,
+  );
+  const autoOffsetReset = fields.read(
+    "autoOffsetReset",
+    (n, p) => readChoice(n, p, ["earliest", "latest"] as const),
+    CONSUMER_DEFAULTS.autoOffsetReset,
+  );
+  return {
+    name,
+    queue,
+    topic,
+    group,
+    count,
+    concurrency,
+    processing,
+    failureProbability,
+    onFailure,
+    nackDelayS,
+    commit,
+    autoCommitIntervalS,
+    idempotency,
+    startS,
+    restartS,
+    crashRatePerS,
+    maxPollRecords,
+    sessionTimeoutS,
+    heartbeatIntervalS,
+    maxPollIntervalS,
+    autoOffsetReset,
+  };
+}
+
+/** A rule on a field's value or presence, blamed on the field (or, when absent, its mapping). */
+function refuse(fields: Fields, key: string, problem: string, expected?: string): never {
+  failWith(fields.nodeOrSelf(key), fields.pathOf(key), expected ?? `no '${key}' here`, problem);
+}
+
+function positiveDuration(node: RawNode, path: string): number {
+  return readDurationS(node, path, { exclusive: true });
+}
+
+/** `queue: orders` or `topic: signups`, not both; neither: the scenario's only queue or topic. */
+function readSource(fields: Fields, ctx: Context): { queue: string | null; topic: string | null } {
+  if (fields.has("queue") && fields.has("topic")) {
+    refuse(fields, "topic", "give either 'queue' or 'topic', not both", "queue or topic");
+  }
+  const key = fields.has("queue") ? "queue" : fields.has("topic") ? "topic" : null;
+  if (key === null) {
+    const name = onlyDestination(fields, null, ctx);
+    return ctx.names.kindOf(name) === "topic"
+      ? { queue: null, topic: name }
+      : { queue: name, topic: null };
+  }
+  const node = fields.get(key)!;
+  const path = fields.pathOf(key);
+  const name = readName(node, path);
+  const other = key === "queue" ? "topic" : "queue";
+  if (ctx.names.kindOf(name) === other) {
+    failWith(
+      node,
+      path,
+      `the name of a ${key}`,
+      `'${name}' is a ${other}, not a ${key}: write '${other}: ${name}'`,
+    );
+  }
+  ctx.names.expect(name, [key], node, path);
+  return key === "queue" ? { queue: name, topic: null } : { queue: null, topic: name };
+}
+
+/** `none`, `conditional-write`, or `{ seenTable: { ttl, capacity } }`. */
+function readIdempotency(node: RawNode, path: string): IdempotencyConfig {
+  if (node.kind === "scalar") {
+    if (node.value === "none") return { kind: "none" };
+    if (node.value === "conditional-write") return { kind: "conditional-write" };
+    const written = typeof node.value === "string" ? node.value : "";
+    if (/^seen[-_]?table$/i.test(written)) {
+      failWith(
+        node,
+        path,
+        IDEMPOTENCY_EXPECTED,
+        "a seen table needs a ttl: write { seenTable: { ttl: 1h } } (capacity is optional)",
+      );
+    }
+    const hint = suggestionSuffix(written, ["none", "conditional-write"]);
+    const suffix = written !== "" && hint.startsWith(",") ? hint : "";
+    failWith(
+      node,
+      path,
+      IDEMPOTENCY_EXPECTED,
+      `expected ${IDEMPOTENCY_EXPECTED}, got ${describeRaw(node)}${suffix}`,
+    );
+  }
+  const fields = Fields.open(node, path, ["seenTable"], IDEMPOTENCY_EXPECTED);
+  const table = Fields.open(
+    fields.required("seenTable", "{ ttl, capacity }"),
+    fields.pathOf("seenTable"),
+    ["ttl", "capacity"],
+    "a seen table { ttl, capacity }",
+  );
+  const ttlS = positiveDuration(
+    table.required("ttl", "how long an id is remembered, a duration like 1h"),
+    table.pathOf("ttl"),
+  );
+  const capacity = table.read(
+    "capacity",
+    (n, p) => readWholeNumber(n, p, 1, LIMITS.seenTableCapacityMax),
+    CONSUMER_DEFAULTS.seenTableCapacity,
+  );
+  return { kind: "seen-table", ttlS, capacity };
+}
+
+/**
+ * A consumer of a topic is one consumer group; two consumers in the same group of the same topic
+ * would be one group configured twice.
+ */
+export function checkGroups(consumers: { fields: Fields; config: ConsumerConfig }[]): void {
+  const seen = new Map<string, { name: string; line: number | null }>();
+  for (const { fields, config } of consumers) {
+    if (config.topic === null) continue;
+    const id = JSON.stringify([config.topic, config.group]);
+    const previous = seen.get(id);
+    if (previous !== undefined) {
+      const line = previous.line === null ? "" : ` (line ${previous.line})`;
+      const defaulted = fields.has("group") ? "" : " (by default a consumer's group is its name)";
+      refuse(
+        fields,
+        "group",
+        `consumer '${previous.name}'${line} already reads topic '${config.topic}' in group '${config.group}'${defaulted}; give each consumer its own group, and raise 'count' for more members of one group`,
+        "a group no other consumer of the topic uses",
+      );
+    }
+    seen.set(id, { name: config.name, line: fields.nodeOrSelf("group").at.line });
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * `faults`: scheduled crashes of consumer instances and network partitions between two
+ * components. Read after the components, since a fault names them (and a crash's default
+ * down time is its consumer's `restart`).
+ */
+import type { ConsumerConfig, FaultConfig, ProducerConfig } from "../models/config.ts";
+import { type Context, readPair } from "./components.ts";
+import { Fields, failWith, joinPath, readDurationS, readList, readName } from "./fields.ts";
+import { describeRaw, type RawNode } from "./raw.ts";
+
+export const FAULT_KEYS = ["at", "crash", "instance", "for", "partition"];
+
+const FAULT_EXPECTED = "a fault { at, crash, instance, for } or { at, partition: [a, b], for }";
+const FAULTS_EXPECTED = `a list of faults, each ${FAULT_EXPECTED.replace("a fault ", "")}`;
+
+/** The components that exchange messages: whose links a partition can cut. */
+export interface Wiring {
+  producers: readonly ProducerConfig[];
+  consumers: readonly ConsumerConfig[];
+}
+
+export function readFaults(
+  node: RawNode,
+  path: string,
+  ctx: Context,
+  wiring: Wiring,
+): FaultConfig[] {
+  const items = readList(node, path, FAULTS_EXPECTED);
+  return items.map((item, i) => readFault(item, joinPath(path, i), ctx, wiring));
+}
+
+function readFault(node: RawNode, path: string, ctx: Context, wiring: Wiring): FaultConfig {
+  const fields = Fields.open(node, path, FAULT_KEYS, FAULT_EXPECTED);
+  const hasCrash = fields.has("crash");
+  const hasPartition = fields.has("partition");
+  if (hasCrash && hasPartition) {
+    failWith(
+      fields.get("partition")!,
+      path,
+      "crash or partition",
+      "give either 'crash' or 'partition', not both",
+    );
+  }
+  if (!hasCrash && !hasPartition) {
+    failWith(
+      fields.map,
+      path,
+      FAULT_EXPECTED,
+      "missing 'crash' or 'partition' (expected crash: <consumer> or partition: [a, b])",
+    );
+  }
+  const atS = readDurationS(fields.required("at", "a time like 2m"), fields.pathOf("at"));
+  const endS = ctx.durationS + ctx.drainS;
+  if (atS >= endS) {
+    failWith(
+      fields.get("at")!,
+      fields.pathOf("at"),
+      "a time before the end of duration + drain",
+      `at ${atS}s is at or after the end of the run (duration + drain = ${endS}s): the fault would never happen`,
+    );
+  }
+  return hasCrash
+    ? readCrash(fields, atS, ctx, wiring.consumers)
+    : readPartition(fields, atS, ctx, wiring);
+}
+
+function readCrash(
+  fields: Fields,
+  atS: number,
+  ctx: Context,
+  consumers: readonly ConsumerConfig[],
+): FaultConfig {
+  const node = fields.get("crash")!;
+  const name = readName(node, fields.pathOf("crash"));
+  ctx.names.expect(name, ["consumer"], node, fields.pathOf("crash"));
+  const consumer = consumers.find((c) => c.name === name)!;
+  if (atS < consumer.startS) {
+    failWith(
+      fields.get("at")!,
+      fields.pathOf("at"),
+      `a time at or after '${name}' starts`,
+      `at ${atS}s is before '${name}' starts (start: ${consumer.startS}s): there is nothing to crash yet`,
+    );
+  }
+  const instance = fields.read<number | null>(
+    "instance",
+    (n, p) => readInstance(n, p, consumer),
+    null,
+  );
+  const downS = fields.read("for", positiveDuration, consumer.restartS);
+  return { kind: "crash", atS, consumer: name, instance, downS };
+}
+
+/** Instances are numbered from 0; the message says how many there are. */
+function readInstance(node: RawNode, path: string, consumer: ConsumerConfig): number {
+  const last = consumer.count - 1;
+  const expected = `an instance number from 0 to ${last}`;
+  const value = node.kind === "scalar" ? node.value : null;
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= last) {
+    return value;
+  }
+  const instances =
+    consumer.count === 1
+      ? "1 instance, number 0"
+      : `${consumer.count} instances, numbered 0 to ${last}`;
+  failWith(node, path, expected, `'${consumer.name}' has ${instances}; got ${describeRaw(node)}`);
+}
+
+function readPartition(fields: Fields, atS: number, ctx: Context, wiring: Wiring): FaultConfig {
+  if (fields.has("instance")) {
+    failWith(
+      fields.get("instance")!,
+      fields.pathOf("instance"),
+      "crash",
+      "'instance' applies only to crash faults",
+    );
+  }
+  const pairNode = fields.get("partition")!;
+  const pairPath = fields.pathOf("partition");
+  const [a, b] = readPair(
+    pairNode,
+    pairPath,
+    ctx,
+    "a partition is between two different components",
+  );
+  if (!exchangeMessages(a, b, wiring)) {
+    failWith(
+      pairNode,
+      pairPath,
+      "two components that exchange messages",
+      `'${a}' and '${b}' exchange no messages (a producer talks only to its queue or topic, a consumer only to the queue or topic it reads), so a partition between them would cut nothing`,
+    );
+  }
+  const durationS = positiveDuration(
+    fields.required("for", "how long the partition lasts, a duration > 0 like 30s"),
+    fields.pathOf("for"),
+  );
+  return { kind: "partition", atS, durationS, a, b };
+}
+
+function exchangeMessages(a: string, b: string, wiring: Wiring): boolean {
+  const pairs: [string, string][] = [
+    ...wiring.producers.map((p): [string, string] => [p.name, p.to]),
+    ...wiring.consumers.map((c): [string, string] => [c.name, (c.queue ?? c.topic)!]),
+  ];
+  return pairs.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+}
+
+function positiveDuration(node: RawNode, path: string): number {
+  return readDurationS(node, path, { exclusive: true });
+}
