@@ -3,12 +3,17 @@
  * reports, and sets the exit code: 0 success, 1 a stated expectation failed, 2 bad input,
  * 3 an internal error (an invariant broke: a bug, reported with its seed).
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { InvariantError, ModelConfigError } from "./models/errors.ts";
-import { terminalTable, writeReport } from "./reports/index.ts";
+import type { RunResult } from "./models/results.ts";
+import {
+  OutputFolderError,
+  StagedFolder,
+  terminalTable,
+  writeReportInto,
+} from "./reports/index.ts";
 import { ScenarioError } from "./scenarios/errors.ts";
 import { listBundledScenarios, loadScenario, resolveScenarioPath } from "./scenarios/index.ts";
 import { failedExpectations, runScenario } from "./scenarios/run.ts";
@@ -51,24 +56,35 @@ function runCommand(args: RunArgs): number {
   const log = (line: string) => {
     if (!args.quiet) process.stderr.write(`${line}\n`);
   };
+  // Checked (and a temporary folder made) before the run: a refusal comes at once, and trace
+  // files written during the run land in the report folder with the rest, all at once.
+  const folder = StagedFolder.create(outDir);
   const sinks: { close: () => void }[] = [];
-  if (args.trace) mkdirSync(outDir, { recursive: true });
-  const result = runScenario(loaded, {
-    seed,
-    overrides: args.set,
-    variants: args.variant,
-    traceFor: args.trace
-      ? (variant) => {
-          const sink = fileTraceSink(join(outDir, `trace-${variant}.jsonl`));
-          sinks.push(sink);
-          return new Trace(sink.write);
-        }
-      : undefined,
-    onVariantStart: (variant, index, total) =>
-      log(`[${index + 1}/${total}] ${loaded.name} / ${variant} (seed ${seed})`),
-  });
-  for (const sink of sinks) sink.close();
-  const { files } = writeReport(result, outDir);
+  let files: string[];
+  let result: RunResult;
+  try {
+    result = runScenario(loaded, {
+      seed,
+      overrides: args.set,
+      variants: args.variant,
+      traceFor: args.trace
+        ? (variant) => {
+            const sink = fileTraceSink(folder.file(`trace-${variant}.jsonl`));
+            sinks.push(sink);
+            return new Trace(sink.write);
+          }
+        : undefined,
+      onVariantStart: (variant, index, total) =>
+        log(`[${index + 1}/${total}] ${loaded.name} / ${variant} (seed ${seed})`),
+    });
+    for (const sink of sinks.splice(0)) sink.close();
+    files = writeReportInto(result, folder).files;
+    folder.commit();
+  } catch (error) {
+    for (const sink of sinks) sink.close();
+    folder.discard();
+    throw error;
+  }
   process.stdout.write(terminalTable(result, { color: process.stdout.isTTY === true }));
   process.stdout.write(`\nreport: ${join(outDir, "index.html")} (${files.length} files)\n`);
   const failures = failedExpectations(result);
@@ -116,6 +132,7 @@ function guarded(command: () => number): void {
       error instanceof ScenarioError ||
       error instanceof ModelConfigError ||
       error instanceof DistributionError ||
+      error instanceof OutputFolderError ||
       error instanceof UsageError
     ) {
       process.stderr.write(`error: ${error.message}\n`);
@@ -146,7 +163,8 @@ export function main(argv: string[]): void {
           .option("seed", { type: "number", describe: "run seed (default: the scenario's seed)" })
           .option("out", {
             type: "string",
-            describe: "report folder (default: out/<scenario name>)",
+            describe:
+              "report folder (default: out/<scenario name>). Written whole or not at all; an earlier queuelab report there is replaced; any other existing folder is refused, never deleted",
           })
           .option("set", {
             type: "string",
@@ -164,7 +182,10 @@ export function main(argv: string[]): void {
           .example("$0 run mmc", "run the bundled M/M/c scenario, report in out/mmc/")
           .example("$0 run scenarios/mm1.yaml --seed 7 --out /tmp/mm1", "another seed and folder")
           .example("$0 run mmc --set consumers.workers.count=9", "override a field")
-          .example("$0 run visibility-timeout --trace", "also write the event trace"),
+          .example("$0 run visibility-timeout --trace", "also write the event trace")
+          .epilogue(
+            "The report is written into <out>.tmp-<pid> and renamed to <out> once complete, so an interrupted run leaves the previous report as it was. <out> may be missing, empty, or a queuelab report folder (it holds .queuelab-report, listing the files queuelab wrote, and nothing else): that one is replaced. Anything else is refused with exit 2 before the run starts.",
+          ),
       (args) => guarded(() => runCommand(args as unknown as RunArgs)),
     )
     .command(

@@ -40,6 +40,7 @@ export class MessageStore {
   private slotsUsed = 0;
   /** Copies alive now. */
   live = 0;
+  private receiptsIssued = 0;
 
   constructor(private readonly clock: { readonly nowS: number }) {}
 
@@ -59,6 +60,14 @@ export class MessageStore {
     this.crashed[slot] = 0;
     this.live++;
     return slot;
+  }
+
+  /**
+   * A receipt for a new delivery, unique over the run and across queues (slots are reused and
+   * shared by all queues, so only a run-wide receipt tells a stale ack from a current one).
+   */
+  nextReceipt(): number {
+    return ++this.receiptsIssued;
   }
 
   /** A second copy of the copy in `slot` (network duplication). */

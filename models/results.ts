@@ -27,7 +27,7 @@ export interface VariantSummary {
   fates: Fates;
   /** End to end: from production to the end of the first successful processing. */
   latency: LatencyStats;
-  /** From arrival at the queue to the first delivery to a consumer. */
+  /** From arrival at the queue to the first delivery to a consumer (on a topic: from append to the group's first fetch). */
   queueWait: LatencyStats;
   throughput: Throughput;
   ordering: Ordering;
@@ -60,6 +60,8 @@ export interface SubscriptionSummary {
   /** The queue's name, or `<topic>/<group>`. */
   name: string;
   fates: Fates;
+  /** End-to-end latency of this subscription's first processings. */
+  latency: LatencyStats;
   /** Lost messages by cause, causes sorted by name. */
   lostByCause: Record<string, number>;
   /** Duplicate effects by cause, causes sorted by name. */
@@ -228,6 +230,7 @@ export const ORDERING_VIOLATION_KEYS = {
 export const SUBSCRIPTION_KEYS = {
   name: true,
   fates: true,
+  latency: true,
   lostByCause: true,
   duplicatesByCause: true,
   duplicatesSkipped: true,

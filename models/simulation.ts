@@ -114,6 +114,7 @@ function subscriptionSummary(subscription: Subscription): SubscriptionSummary {
   return {
     name: subscription.name,
     fates: fatesOf(subscription),
+    latency: latencyStats(subscription.latency),
     lostByCause: sortedRecord(subscription.ledger.lostByCause),
     duplicatesByCause: sortedRecord(subscription.duplicatesByCause),
     duplicatesSkipped: subscription.duplicatesSkipped,

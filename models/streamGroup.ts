@@ -256,6 +256,7 @@ export class StreamGroup {
   private fillBatch(m: number): number {
     const base = m * this.batchMax;
     const ledger = this.subscription.ledger;
+    const nowS = this.kernel.nowS;
     let length = 0;
     const start = this.pollStart[m];
     this.pollStart[m] = (start + 1) % this.partitions;
@@ -274,8 +275,16 @@ export class StreamGroup {
         this.batchMessageId[slot] = messageId;
         this.batchKeyIndex[slot] = log.keyIndexAt(offset);
         this.batchProducedAtS[slot] = log.producedAtSAt(offset);
-        this.batchCause[slot] =
-          offset < this.highWater[p] ? this.rereadCause[p] : CauseCode["producer-duplicate"];
+        if (offset < this.highWater[p]) {
+          this.batchCause[slot] = this.rereadCause[p];
+        } else {
+          this.batchCause[slot] = CauseCode["producer-duplicate"];
+          // The group's first read of the record: its wait in the log.
+          this.stats.recordFirstDelivery(
+            this.batchProducedAtS[slot],
+            nowS - log.appendedAtSAt(offset),
+          );
+        }
         ledger.addCopy(messageId);
       }
       const taken = offset - this.position[p];

@@ -4,6 +4,7 @@
  * every record). It owns the fate ledger for its messages and the per-key order check, and it
  * is where a completed processing becomes an effect.
  */
+import { LatencyHistogram } from "../sim/histogram.ts";
 import type { Kernel } from "../sim/kernel.ts";
 import type { IdempotencyStore } from "./idempotency.ts";
 import { FateLedger } from "./ledger.ts";
@@ -35,6 +36,8 @@ export class Subscription {
   readonly duplicatesByCause = new Map<string, number>();
   /** Duplicates an idempotent consumer recognised and skipped. */
   duplicatesSkipped = 0;
+  /** End-to-end latency of this subscription's first processings (after the warm-up). */
+  readonly latency = new LatencyHistogram();
 
   constructor(
     readonly name: string,
@@ -65,6 +68,7 @@ export class Subscription {
     }
     if (this.ledger.recordProcessed(messageId)) {
       this.stats.recordFirstProcessing(producedAtS);
+      if (producedAtS >= this.stats.warmupS) this.latency.record(nowS - producedAtS);
       this.ordering.recordProcessed(keyIndex, messageId, messageId, nowS);
     } else {
       // An idempotent consumer let this one through only because it forgot the id.

@@ -34,7 +34,6 @@ export class TaskQueue {
   private readonly tokenBase: number[] = [];
   private readonly visibilityHandler: number;
   private readonly nackDelayHandler: number;
-  private receiptsIssued = 0;
   private readonly ledger: FateLedger;
 
   constructor(
@@ -129,7 +128,7 @@ export class TaskQueue {
     } else {
       stats.redeliveries++;
     }
-    const receipt = ++this.receiptsIssued;
+    const receipt = store.nextReceipt();
     store.receipt[slot] = receipt;
     store.place[slot] = Place.inFlight;
     store.timer[slot] = this.kernel.schedule(

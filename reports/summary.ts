@@ -43,6 +43,7 @@ function subscriptionObject(subscription: SubscriptionSummary): Record<string, J
   const parts: { [K in keyof SubscriptionSummary]: JsonValue } = {
     name: subscription.name,
     fates: pick(subscription.fates, FATES_KEYS),
+    latency: pick(subscription.latency, LATENCY_KEYS),
     lostByCause: { ...subscription.lostByCause },
     duplicatesByCause: { ...subscription.duplicatesByCause },
     duplicatesSkipped: subscription.duplicatesSkipped,

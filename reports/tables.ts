@@ -170,6 +170,12 @@ function subscriptionSection(result: RunResult, name: string): Section {
       const found = source(s);
       return text(found ? formatCount(pick(found)) : NO_VALUE);
     };
+  const latency =
+    (pick: (subscription: SubscriptionSummary) => number | null): Metric =>
+    (s) => {
+      const found = source(s);
+      return text(found ? formatDurationS(pick(found)) : NO_VALUE);
+    };
   const skipped = row(
     result,
     "duplicates skipped",
@@ -184,6 +190,16 @@ function subscriptionSection(result: RunResult, name: string): Section {
         result,
         "per-key order violations",
         count((sub) => sub.orderingViolations),
+      ),
+      row(
+        result,
+        "latency p50",
+        latency((sub) => sub.latency.p50S),
+      ),
+      row(
+        result,
+        "latency p99",
+        latency((sub) => sub.latency.p99S),
       ),
     ],
   };

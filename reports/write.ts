@@ -1,10 +1,9 @@
-/** Writes a whole report directory for one run. */
+/** Writes a whole report directory for one run, atomically (see outputFolder.ts). */
 
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { RunResult } from "../models/results.ts";
 import { renderCharts } from "./charts.ts";
 import { indexHtml } from "./html.ts";
+import { StagedFolder } from "./outputFolder.ts";
 import { seriesJson } from "./series.ts";
 import { summaryJson, summaryMarkdown } from "./summary.ts";
 
@@ -14,14 +13,29 @@ export interface WrittenReport {
 }
 
 /**
- * Creates `outDir` if needed and writes summary.json, summary.md, series.json, the chart PNGs
- * and index.html into it, replacing files of the same names.
+ * Writes summary.json, summary.md, series.json, the chart PNGs and index.html into `outDir`:
+ * into a temporary sibling folder first, renamed into place once every file is written. A
+ * previous report in `outDir` is replaced; a folder that is not a queuelab report is refused
+ * (OutputFolderError) and left as it was. If anything fails midway, `outDir` is unchanged and
+ * the temporary folder is removed.
  */
 export function writeReport(result: RunResult, outDir: string): WrittenReport {
-  mkdirSync(outDir, { recursive: true });
+  const folder = StagedFolder.create(outDir);
+  try {
+    const written = writeReportInto(result, folder);
+    folder.commit();
+    return written;
+  } catch (error) {
+    folder.discard();
+    throw error;
+  }
+}
+
+/** Writes the report's files into a staged folder (which may hold trace files already). */
+export function writeReportInto(result: RunResult, folder: StagedFolder): WrittenReport {
   const files: string[] = [];
   const write = (name: string, content: string | Buffer) => {
-    writeFileSync(join(outDir, name), content);
+    folder.write(name, content);
     files.push(name);
   };
   write("summary.json", summaryJson(result));

@@ -56,19 +56,37 @@ export class ScenarioError extends Error {
   }
 }
 
+/** A `--set` argument is shown whole up to this length; its path is in the message anyway. */
+const ORIGIN_SHOWN_MAX = 100;
+
+function shortened(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
 function formatScenarioError(detail: ScenarioErrorDetail): string {
   const { at } = detail;
   let where = at.file;
   if (at.line !== null) where += `:${at.line}:${at.column ?? 1}`;
-  if (at.origin !== null) where += `: ${at.origin}`;
+  if (at.origin !== null) where += `: ${shortened(at.origin, ORIGIN_SHOWN_MAX)}`;
   const what = detail.problem ?? `expected ${detail.expected}, got ${detail.got ?? "nothing"}`;
   const field = detail.path === "" ? "" : `${detail.path}: `;
   const variant = detail.variant ? ` (variant '${detail.variant}')` : "";
   return oneLine(`${where}: ${field}${what}${variant}`);
 }
 
+/**
+ * One line, safe to print: line breaks (any kind) become a space, and other control characters
+ * from the file (an escape sequence in a key; tabs stay) are shown as `\u001b` rather than sent
+ * to the terminal.
+ */
 function oneLine(text: string): string {
-  return text.replace(/\s*\n\s*/g, " ");
+  let out = "";
+  for (const c of text.replace(/\s*[\n\r\u0085\u2028\u2029]\s*/g, " ")) {
+    const code = c.charCodeAt(0);
+    const control = (code < 0x20 && c !== "\t") || (code >= 0x7f && code <= 0x9f);
+    out += control ? `\\u${code.toString(16).padStart(4, "0")}` : c;
+  }
+  return out;
 }
 
 /** A location for errors about the file as a whole. */

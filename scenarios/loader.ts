@@ -9,7 +9,15 @@ import type { ScenarioConfig } from "../models/config.ts";
 import { fileLocation, ScenarioError } from "./errors.ts";
 import { Fields, fail, failWith, joinPath, readName, readText } from "./fields.ts";
 import { applyOverride, type Override, parseCommandLineOverride } from "./overrides.ts";
-import { cloneRaw, entryOf, isAbsent, parseRawText, type RawMap, type RawNode } from "./raw.ts";
+import {
+  cloneRaw,
+  entryOf,
+  isAbsent,
+  parseRawText,
+  type RawMap,
+  type RawNode,
+  SCENARIO_TEXT_MAX,
+} from "./raw.ts";
 import { itemLabel, readScenarioConfig, SCENARIO_EXPECTED } from "./schema.ts";
 import { suggestionSuffix } from "./suggest.ts";
 
@@ -51,8 +59,19 @@ interface VariantDefinition {
 export function loadScenario(file: string, overrides: string[] = []): LoadedScenario {
   let text: string;
   try {
+    // Measured before reading, so a huge file is refused without filling memory.
+    const bytes = statSync(file).size;
+    if (bytes > SCENARIO_TEXT_MAX) {
+      throw new ScenarioError({
+        at: fileLocation(file),
+        path: "",
+        expected: `a scenario file of at most ${SCENARIO_TEXT_MAX} bytes`,
+        got: `${bytes} bytes`,
+      });
+    }
     text = readFileSync(file, "utf8");
   } catch (error) {
+    if (error instanceof ScenarioError) throw error;
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new ScenarioError({
       at: fileLocation(file),

@@ -19,16 +19,22 @@ export function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
+const SUGGEST_LENGTH_MAX = 100;
+
 /** The closest candidate, when it is close enough to be a likely typo; else null. */
 export function closestMatch(word: string, candidates: readonly string[]): string | null {
   const lower = word.toLowerCase();
   const sameIgnoringCase = candidates.find((c) => c.toLowerCase() === lower);
   if (sameIgnoringCase !== undefined) return sameIgnoringCase;
+  // Nobody mistypes a word this long; and the distance costs length x length.
+  if (word.length > SUGGEST_LENGTH_MAX) return null;
   // Short words get fewer edits, or every two-letter key would "match" every other one.
   const editsMax = word.length <= 3 ? 1 : word.length <= 6 ? 2 : 3;
   let best: string | null = null;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: skip what cannot be close enough.
+    if (Math.abs(candidate.length - word.length) > editsMax) continue;
     const distance = editDistance(lower, candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;

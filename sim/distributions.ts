@@ -252,6 +252,12 @@ class NormalDistribution implements Distribution {
   }
 }
 
+/**
+ * Heavy tails (lognormal with a large sigma, pareto with a small shape) can draw numbers past
+ * any horizon, even past float range; samples are capped here (about 31 years of seconds).
+ */
+export const SAMPLE_MAX = 1e9;
+
 class LognormalDistribution implements Distribution {
   private readonly normal: StandardNormal;
 
@@ -265,7 +271,7 @@ class LognormalDistribution implements Distribution {
     this.normal = new StandardNormal(rng);
   }
   sample(): number {
-    return Math.exp(this.mu + this.sigma * this.normal.next());
+    return Math.min(SAMPLE_MAX, Math.exp(this.mu + this.sigma * this.normal.next()));
   }
   describe(): string {
     return this.text;
@@ -285,7 +291,7 @@ class ParetoDistribution implements Distribution {
   }
   sample(): number {
     // Inverse CDF: x_m * (1 - u)^(-1/alpha), with 1 - u in (0, 1].
-    return this.scale * (1 - this.rng.next()) ** this.negInvShape;
+    return Math.min(SAMPLE_MAX, this.scale * (1 - this.rng.next()) ** this.negInvShape);
   }
   describe(): string {
     return `pareto(scale ${fmt(this.scale)}, shape ${fmt(this.shape)})`;

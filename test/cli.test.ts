@@ -1,4 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -95,10 +102,44 @@ describe("queuelab command line", () => {
     }
   });
 
+  it("--out: a report folder is replaced on a re-run, traces land in it, nothing is left beside it", () => {
+    const parent = tmp();
+    const out = join(parent, "report");
+    const file = scenarioFile(VALID);
+    const first = queuelab(["run", file, "--out", out, "--quiet", "--trace"]);
+    expect(first.status).toBe(0);
+    const marker = JSON.parse(readFileSync(join(out, ".queuelab-report"), "utf8"));
+    expect(marker.files).toContain("trace-base.jsonl");
+    expect(readFileSync(join(out, "trace-base.jsonl"), "utf8")).toMatch(/^\{"t":/);
+    const again = queuelab(["run", file, "--out", out, "--quiet", "--seed", "9"]);
+    expect(again.status).toBe(0);
+    expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).seed).toBe(9);
+    // The trace of the first run went with the report it belonged to.
+    expect(existsSync(join(out, "trace-base.jsonl"))).toBe(false);
+    expect(readdirSync(parent)).toEqual(["report"]);
+  });
+
+  it("--out: a folder that is not a queuelab report is refused before the run, and kept", () => {
+    const out = tmp();
+    writeFileSync(join(out, "notes.txt"), "mine");
+    mkdirSync(join(out, "data"));
+    const run = queuelab(["run", scenarioFile(VALID), "--out", out, "--quiet"]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      `error: --out ${out}: the folder exists and is not a queuelab report (no .queuelab-report in it); queuelab replaces only its own report folders: choose another --out, or empty the folder yourself\n`,
+    );
+    expect(run.stdout).toBe("");
+    expect(readdirSync(out).sort()).toEqual(["data", "notes.txt"]);
+    expect(
+      readdirSync(join(out, "..")).filter((n) => n.startsWith(`${out.split("/").pop()}.`)),
+    ).toEqual([]);
+  });
+
   it("--help shows the commands with examples", () => {
     const help = queuelab(["run", "--help"]);
     expect(help.status).toBe(0);
     expect(help.stdout).toMatch(/Examples:/);
     expect(help.stdout).toMatch(/--seed/);
+    expect(help.stdout).toMatch(/\.queuelab-report/);
   });
 });

@@ -80,6 +80,7 @@ function stormSubscriptions(): SubscriptionSummary[] {
         duplicateEffects: 36,
         conserved: true,
       },
+      latency: latency(0.05, 0.5),
       lostByCause: {},
       duplicatesByCause: {
         "redelivery-after-nack": 16,
@@ -100,6 +101,7 @@ function stormSubscriptions(): SubscriptionSummary[] {
         duplicateEffects: 5,
         conserved: true,
       },
+      latency: latency(0.1, 1.0),
       lostByCause: {
         "deleted by retention before the group read it": 2,
         "offset committed before processing, then crashed": 1,
@@ -224,6 +226,7 @@ export function smallRunResult(): RunResult {
                 duplicateEffects: 5,
                 conserved: true,
               },
+              latency: latency(0.15, 1.5),
               lostByCause: {},
               duplicatesByCause: { "redelivery-after-nack": 5 },
               duplicatesSkipped: 0,
@@ -249,6 +252,7 @@ export function singleSubscriptionRunResult(): RunResult {
     {
       name: "payments",
       fates: { ...storm.fates },
+      latency: latency(0.2, 2.0),
       lostByCause: {
         "deleted by retention before the group read it": 2,
         "offset committed before processing, then crashed": 1,

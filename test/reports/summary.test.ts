@@ -110,6 +110,7 @@ describe("summaryJson", () => {
     expect(Object.keys(audit)).toEqual([
       "name",
       "fates",
+      "latency",
       "lostByCause",
       "duplicatesByCause",
       "duplicatesSkipped",
@@ -233,6 +234,8 @@ describe("summaryMarkdown", () => {
       "| duplicate effects | 5 | — |",
       "| duplicates: reread-after-crash | 5 | — |",
       "| per-key order violations | 2 | — |",
+      "| latency p50 | 80.0 ms | — |",
+      "| latency p99 | 1.00 s | — |",
     ]);
     // A cause seen in one variant only reads 0 in the others.
     expect(section(markdown, "Message fates: payments")).toContain(

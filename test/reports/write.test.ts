@@ -12,6 +12,7 @@ const CHART_FILES = [
   "latency.png",
   "throughput.png",
   "fates.png",
+  "subscription-fates.png",
   "dlq-depth.png",
 ];
 
@@ -30,7 +31,7 @@ describe("writeReport", () => {
       ...CHART_FILES,
       "index.html",
     ]);
-    expect(readdirSync(outDir).sort()).toEqual([...files].sort());
+    expect(readdirSync(outDir).sort()).toEqual([".queuelab-report", ...files].sort());
   });
 
   it("writes PNGs of 1000 x 500 px", () => {
@@ -65,6 +66,19 @@ describe("indexHtml", () => {
     expect(html).toContain('<th scope="col">full-jitter</th>');
     expect(html).toContain("<caption>Message fates</caption>");
     expect(html).toContain('<td class="fail">✘ 3</td>');
+  });
+
+  it("shows a table per subscription, the first violation and the hidden counters", () => {
+    expect(html).toContain("<caption>Message fates: events/audit</caption>");
+    expect(html).toContain(
+      '<th scope="row" class="metric">lost: deleted by retention before the group read it</th>' +
+        "<td>2</td><td>—</td>",
+    );
+    expect(html).toContain("<td>k12: #1041 after #1057 at 12.5 s (events/audit)</td><td>—</td>");
+    expect(html).toMatch(
+      /<tfoot><tr><td class="note" colspan="3">Zero in every variant, not shown: fenced commits, /,
+    );
+    expect(html).not.toContain(">link duplicates</th>");
   });
 
   it("escapes text from the scenario", () => {
