@@ -343,9 +343,13 @@ function countersSection(result: RunResult): Section {
   return { title: "Counters", rows, ...(note === undefined ? {} : { note }) };
 }
 
-/** The observed value of an expectation: a duration when its metric is one, else a number. */
+/**
+ * The observed value of an expectation, in the unit its metric's name carries: a rate for
+ * `...PerS`, a duration for `...S`, else a number.
+ */
 export function formatObserved(outcome: ExpectationOutcome): string {
   if (outcome.observed === null) return NO_VALUE;
+  if (/PerS$/.test(outcome.metric)) return formatRatePerS(outcome.observed);
   if (/S$/.test(outcome.metric)) return formatDurationS(outcome.observed);
   return Number.isInteger(outcome.observed)
     ? formatCount(outcome.observed)
