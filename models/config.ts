@@ -44,6 +44,21 @@ export interface ProducerConfig {
   keys: KeyConfig;
   /** Size of each message, for retention by bytes. */
   messageSizeBytes: number;
+  /**
+   * none: fire and forget (Kafka acks=0). all: wait for the broker's acknowledgement (Kafka
+   * acks=all, publisher confirms) and retry without one.
+   */
+  acks: "none" | "all";
+  /** Retries after the first attempt (Kafka: unbounded within delivery.timeout.ms). */
+  maxRetries: number;
+  /** A send with no acknowledgement after this long is retried (Kafka request.timeout.ms: 30 s). */
+  requestTimeoutS: number;
+  /** Wait before a retry (Kafka retry.backoff.ms: 100 ms). */
+  retryBackoffS: number;
+  /** Broker drops a copy of a message it already has from this producer (Kafka enable.idempotence). */
+  idempotent: boolean;
+  /** Messages awaiting acknowledgement at once (Kafka max.in.flight.requests.per.connection: 5). */
+  maxInFlight: number;
 }
 
 export interface ProducerPhase {
@@ -65,6 +80,17 @@ export interface QueueConfig {
   visibilityTimeoutS: number;
   /** After this many receives a message that is not acked goes to the dead-letter queue; null: never. */
   maxReceives: number | null;
+  /**
+   * SQS FIFO: the message group is the message's key; a group delivers in order, one message at
+   * a time (the next waits until the one in flight is deleted or dead-lettered); a returned
+   * message goes back to the head of its group.
+   */
+  fifo: boolean;
+  /**
+   * FIFO only (ignored otherwise): a copy of a message already published to the queue this long
+   * ago or less is accepted and dropped (SQS: 5 minutes); 0: no deduplication.
+   */
+  deduplicationWindowS: number;
 }
 
 /**

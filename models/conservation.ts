@@ -14,8 +14,14 @@ export function checkConservation(world: World): void {
     throw new InvariantError(message, nowS, world.seed);
   };
 
-  // Copies in transit on each destination's producer links (counted once per subscription).
+  // Copies in transit on each destination's producer links, and held by its producers awaiting
+  // acknowledgement (counted once per subscription).
   const onLinks = new Map<string, number>();
+  const heldByProducers = new Map<string, number>();
+  for (const client of world.producerClients) {
+    const to = client.config.to;
+    heldByProducers.set(to, (heldByProducers.get(to) ?? 0) + client.held);
+  }
   for (const [name, destination] of world.destinations) {
     onLinks.set(
       name,
@@ -27,12 +33,18 @@ export function checkConservation(world: World): void {
     const held = world.queueConsumers
       .filter((pool) => pool.config.queue === name)
       .reduce((sum, pool) => sum + pool.heldCopies, 0);
-    const found = queue.ready.size + queue.inFlightCount + onLinks.get(name)! + held;
+    const found =
+      queue.ready.size +
+      queue.inFlightCount +
+      onLinks.get(name)! +
+      held +
+      (heldByProducers.get(name) ?? 0);
     checkLedger(queue.subscription.name, queue.subscription.ledger, found, fail);
   }
   for (const group of world.streamGroups) {
     const { retained, inBatches } = group.copiesHeld();
-    const found = retained + inBatches + onLinks.get(group.config.topic!)!;
+    const topic = group.config.topic!;
+    const found = retained + inBatches + onLinks.get(topic)! + (heldByProducers.get(topic) ?? 0);
     checkLedger(group.subscription.name, group.subscription.ledger, found, fail);
   }
 

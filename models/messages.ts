@@ -35,6 +35,8 @@ export class MessageStore {
   cause = new Uint8Array(1024);
   /** Set when the consumer holding this delivery crashed, so its redelivery is blamed on the crash. */
   crashed = new Uint8Array(1024);
+  /** The producer request this copy answers to (acknowledged on arrival), or -1. */
+  requestTag = new Float64Array(1024);
 
   private freeSlots: number[] = [];
   private slotsUsed = 0;
@@ -58,6 +60,7 @@ export class MessageStore {
     this.sizeBytes[slot] = sizeBytes;
     this.cause[slot] = CauseCode["producer-duplicate"];
     this.crashed[slot] = 0;
+    this.requestTag[slot] = -1;
     this.live++;
     return slot;
   }
@@ -78,6 +81,7 @@ export class MessageStore {
       this.producedAtS[slot],
       this.sizeBytes[slot],
     );
+    this.requestTag[copy] = this.requestTag[slot];
     this.place[copy] = this.place[slot];
     return copy;
   }
@@ -121,5 +125,6 @@ export class MessageStore {
     this.sizeBytes = grown(this.sizeBytes, capacity);
     this.cause = grown(this.cause, capacity);
     this.crashed = grown(this.crashed, capacity);
+    this.requestTag = grown(this.requestTag, capacity);
   }
 }

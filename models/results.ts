@@ -122,6 +122,12 @@ export interface Counters {
   offsetResets: number;
   /** Duplicates recognised and skipped by idempotent consumers. */
   duplicatesSkipped: number;
+  /** Copies a broker accepted and dropped as duplicates (idempotent producer, FIFO deduplication). */
+  deduplicatedByBroker: number;
+  /** Sends a producer repeated for want of an acknowledgement. */
+  producerRetries: number;
+  /** Messages a producer gave up on after its last retry. */
+  producerGaveUp: number;
   /** Sends dropped by network partitions. */
   partitionDrops: number;
   processingFailures: number;
@@ -199,6 +205,9 @@ export const COUNTERS_KEYS = {
   fencedCommits: true,
   offsetResets: true,
   duplicatesSkipped: true,
+  deduplicatedByBroker: true,
+  producerRetries: true,
+  producerGaveUp: true,
   partitionDrops: true,
   processingFailures: true,
   linkLosses: true,

@@ -19,6 +19,10 @@ export class RunStats {
   nacks = 0;
   visibilityTimeouts = 0;
   movedToDeadLetter = 0;
+  /** Copies a broker dropped because it already had the message (idempotent producer, FIFO dedup). */
+  deduplicatedByBroker = 0;
+  /** Copies a FIFO queue accepted and dropped as duplicates (its deduplication window). */
+  fifoDeduplicated = 0;
   processingFailures = 0;
 
   /** Produced and first-processed within [warmupS, durationS): the steady-state throughput window. */

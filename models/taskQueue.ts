@@ -7,11 +7,19 @@
  *
  * Consumers register receive tokens (one per unit of concurrency). A free token waits in line;
  * a ready message goes to the longest-waiting token (FIFO on both sides).
+ *
+ * A FIFO queue (SQS FIFO) groups messages by key (the message group): a group delivers its
+ * messages in order and one at a time, blocked while one is in flight (until it is deleted or
+ * dead-lettered; a nack delay or visibility timeout keeps it blocked); a returned message goes
+ * back to the head of its group. Groups take turns (see models/fifoGroups.ts). A copy of a
+ * message published to the queue within its deduplication window is accepted and dropped.
  */
 import type { Kernel } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { QueueConfig } from "./config.ts";
 import { InvariantError } from "./errors.ts";
+import { FifoGroups } from "./fifoGroups.ts";
+import { type IdempotencyStore, makeIdempotencyStore } from "./idempotency.ts";
 import type { FateLedger } from "./ledger.ts";
 import { type MessageStore, Place } from "./messages.ts";
 import { IntRing } from "./ring.ts";
@@ -24,10 +32,28 @@ export interface DeliveryTarget {
   dispatched(token: number, slot: number, receipt: number): void;
 }
 
+/**
+ * The fate of a message whose only copy left is a duplicate that FIFO deduplication drops: the
+ * copy accepted earlier left without a fate (an at-most-once consumer lost it), so the message
+ * is lost, and this is the cause recorded.
+ */
+export const FIFO_DEDUP_LOSS_CAUSE =
+  "accepted copy lost (at-most-once), its duplicate dropped by FIFO deduplication";
+
+/** A FIFO queue's deduplication remembers at most this many ids (far above any window's worth). */
+const DEDUP_CAPACITY = 2 ** 31;
+
 export class TaskQueue {
-  /** Copies ready for delivery in this queue. */
-  readonly ready = new IntRing();
+  /** Copies ready for delivery in this queue: `ready.size` of them. */
+  readonly ready: { readonly size: number };
   inFlightCount = 0;
+
+  /** Standard queue: the ready copies in arrival order. */
+  private readonly readyRing = new IntRing();
+  /** FIFO queue: the ready copies by message group; null for a standard queue. */
+  private readonly groups: FifoGroups | null;
+  /** FIFO queue: ids published within the deduplication window; null without deduplication. */
+  private readonly recentIds: IdempotencyStore | null;
 
   private readonly waitingTokens = new IntRing();
   private readonly targets: DeliveryTarget[] = [];
@@ -45,6 +71,16 @@ export class TaskQueue {
     private readonly trace: Trace | null,
   ) {
     this.ledger = subscription.ledger;
+    this.groups = config.fifo ? new FifoGroups(subscription.ordering.keyCount, kernel) : null;
+    this.ready = this.groups ?? this.readyRing;
+    this.recentIds =
+      config.fifo && config.deduplicationWindowS > 0
+        ? makeIdempotencyStore({
+            kind: "seen-table",
+            ttlS: config.deduplicationWindowS,
+            capacity: DEDUP_CAPACITY,
+          })
+        : null;
     this.visibilityHandler = kernel.register(
       `queue:${config.name}/visibility-timeout`,
       (slot, receipt) => this.visibilityExpired(slot, receipt),
@@ -64,9 +100,39 @@ export class TaskQueue {
 
   /** A copy arrived from a producer. */
   publish(slot: number): void {
+    if (this.groups !== null) {
+      this.publishFifo(slot, this.groups);
+      return;
+    }
     this.store.place[slot] = Place.ready;
     this.store.arrivedAtS[slot] = this.kernel.nowS;
-    this.ready.push(slot);
+    this.readyRing.push(slot);
+    this.stats.changeReady(1);
+    if (this.trace) this.emit("enqueue", slot);
+    this.dispatch();
+  }
+
+  /** A copy arrived at a FIFO queue: dropped if a duplicate within the window, else queued in its group. */
+  private publishFifo(slot: number, groups: FifoGroups): void {
+    const store = this.store;
+    const messageId = store.messageId[slot];
+    if (this.recentIds !== null && !this.recentIds.tryApply(messageId, this.kernel.nowS)) {
+      // Accepted and dropped (SQS answers the send as a success). The ledger loses one copy:
+      // - the copy accepted earlier is still queued or in flight: the message keeps a copy;
+      // - it was processed, or dead-lettered: the message keeps that fate (dead-lettered is
+      //   right: SQS would not deliver this duplicate either, the message is in the DLQ);
+      // - it left without a fate (an at-most-once consumer acked it, then failed or crashed)
+      //   and this is the last copy: the message is lost. Deduplication did what SQS does; the
+      //   loss happened at the consumer, and FIFO_DEDUP_LOSS_CAUSE says so.
+      this.stats.fifoDeduplicated++;
+      if (this.trace) this.emit("deduplicate", slot);
+      this.ledger.removeCopy(messageId, FIFO_DEDUP_LOSS_CAUSE);
+      store.release(slot);
+      return;
+    }
+    store.place[slot] = Place.ready;
+    store.arrivedAtS[slot] = this.kernel.nowS;
+    groups.pushTail(store.keyIndex[slot], slot);
     this.stats.changeReady(1);
     if (this.trace) this.emit("enqueue", slot);
     this.dispatch();
@@ -90,8 +156,11 @@ export class TaskQueue {
     this.stats.changeInFlight(-1);
     this.stats.acks++;
     if (this.trace) this.emit("ack", slot);
+    // FIFO: the message's group is free again; its next message goes once this one is gone.
+    const unblocked = this.groups?.release(store.keyIndex[slot], slot);
     this.ledger.removeCopy(store.messageId[slot], null);
     store.release(slot);
+    if (unblocked) this.dispatch();
   }
 
   /** Returns the message to the queue now (`delayS` 0) or after `delayS`. */
@@ -111,8 +180,14 @@ export class TaskQueue {
   }
 
   private dispatch(): void {
-    const ready = this.ready;
     const waiting = this.waitingTokens;
+    const groups = this.groups;
+    if (groups !== null) {
+      while (groups.hasDeliverable && waiting.size > 0)
+        this.deliver(groups.take(), waiting.shift());
+      return;
+    }
+    const ready = this.readyRing;
     while (ready.size > 0 && waiting.size > 0) {
       this.deliver(ready.shift(), waiting.shift());
     }
@@ -177,15 +252,18 @@ export class TaskQueue {
     if (maxReceives !== null && store.receiveCount[slot] >= maxReceives) {
       if (this.trace) this.emit("dead-letter", slot, { receives: store.receiveCount[slot] });
       const messageId = store.messageId[slot];
+      const unblocked = this.groups?.release(store.keyIndex[slot], slot);
       this.ledger.recordDeadLettered(messageId);
       this.ledger.removeCopy(messageId, null);
       store.release(slot);
       this.stats.movedToDeadLetter++;
       this.stats.changeDlq(1);
+      if (unblocked) this.dispatch();
       return;
     }
     store.place[slot] = Place.ready;
-    this.ready.push(slot);
+    if (this.groups !== null) this.groups.returnToHead(store.keyIndex[slot], slot);
+    else this.readyRing.push(slot);
     this.stats.changeReady(1);
     this.dispatch();
   }

@@ -10,9 +10,11 @@ import { RandomStreams } from "../sim/random.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { ConsumerConfig, FaultConfig, LinkConfig, ScenarioConfig } from "./config.ts";
 import { ModelConfigError } from "./errors.ts";
+import { makeIdempotencyStore } from "./idempotency.ts";
 import { Link, type LinkEnds } from "./link.ts";
 import { MessageStore } from "./messages.ts";
 import { Producer } from "./producer.ts";
+import { ProducerClient } from "./producerClient.ts";
 import { QueueConsumers } from "./queueConsumers.ts";
 import { RunStats } from "./stats.ts";
 import { StreamGroup } from "./streamGroup.ts";
@@ -43,6 +45,7 @@ export class World {
   readonly topics = new Map<string, Topic>();
   readonly destinations = new Map<string, Destination>();
   readonly producers: Producer[] = [];
+  readonly producerClients: ProducerClient[] = [];
   readonly queueConsumers: QueueConsumers[] = [];
   readonly streamGroups: StreamGroup[] = [];
   /** Every subscription, queues first, then consumer groups in the order of the consumers. */
@@ -198,12 +201,31 @@ export class World {
     const config = this.config.producers.find((p) => p.name === name)!;
     const destination = this.destinations.get(to);
     if (!destination) throw new ModelConfigError(`producer ${name}: nothing named '${to}'`);
-    const { store, stats, kernel } = this;
+    const { store, kernel } = this;
     const trace = this.trace;
     const linkName = `${name}->${to}`;
     const subscriptions = destination.subscriptions();
+    // An idempotent producer's broker remembers which of its messages it has (producer id and
+    // sequence in Kafka) and drops another copy, acknowledging it all the same.
+    const accepted = config.idempotent ? makeIdempotencyStore({ kind: "conditional-write" }) : null;
+    let client: ProducerClient | null = null;
+    const ackLink = this.link(to, name, {
+      deliver: (tag) => client!.acknowledged(tag),
+      lost: () => {},
+    });
     const link = this.link(name, to, {
-      deliver: (slot) => destination.publish(slot),
+      deliver: (slot) => {
+        const messageId = store.messageId[slot];
+        const tag = store.requestTag[slot];
+        if (tag >= 0) ackLink.send(tag, 0);
+        if (accepted !== null && !accepted.tryApply(messageId, kernel.nowS)) {
+          this.stats.deduplicatedByBroker++;
+          for (const subscription of subscriptions) subscription.ledger.removeCopy(messageId, null);
+          store.release(slot);
+          return;
+        }
+        destination.publish(slot);
+      },
       lost: (slot) => {
         const messageId = store.messageId[slot];
         if (trace) trace.emit(kernel.nowS, "link-loss", { msg: messageId, link: linkName });
@@ -219,24 +241,19 @@ export class World {
       },
     });
     destination.links.push(link);
-    const producer = new Producer(
+    client = new ProducerClient(
       kernel,
       config,
-      this.config.durationS,
-      this.streams,
-      (keyIndex) => {
-        const messageId = this.nextMessageId++;
-        for (const subscription of subscriptions) subscription.ledger.admit(messageId);
-        stats.recordProduced();
-        const slot = store.allocate(messageId, keyIndex, kernel.nowS, config.messageSizeBytes);
-        if (trace)
-          trace.emit(kernel.nowS, "produce", {
-            msg: messageId,
-            key: `k${keyIndex}`,
-            producer: name,
-          });
-        link.send(slot, 0);
-      },
+      store,
+      subscriptions,
+      link,
+      this.stats,
+      trace,
+      () => this.nextMessageId++,
+    );
+    this.producerClients.push(client);
+    const producer = new Producer(kernel, config, this.config.durationS, this.streams, (keyIndex) =>
+      client!.publish(keyIndex),
     );
     this.producers.push(producer);
   }

@@ -34,7 +34,13 @@ import {
 import { entryOf, type RawNode } from "./raw.ts";
 import { closestMatch } from "./suggest.ts";
 
-export const QUEUE_KEYS = ["name", "visibilityTimeout", "maxReceives"];
+export const QUEUE_KEYS = [
+  "name",
+  "visibilityTimeout",
+  "maxReceives",
+  "fifo",
+  "deduplicationWindow",
+];
 export const TOPIC_KEYS = [
   "name",
   "partitions",
@@ -54,6 +60,20 @@ export const PRODUCER_KEYS = [
   "start",
   "keys",
   "messageSize",
+  "acks",
+  "retries",
+  "requestTimeout",
+  "retryBackoff",
+  "idempotent",
+  "maxInFlight",
+];
+/** Producer fields that only mean something when the producer waits for acknowledgements. */
+const ACKED_PRODUCER_KEYS = [
+  "retries",
+  "requestTimeout",
+  "retryBackoff",
+  "idempotent",
+  "maxInFlight",
 ];
 export const PHASE_KEYS = ["for", "rate"];
 export const KEYS_KEYS = ["count", "skew", "exponent"];
@@ -65,6 +85,7 @@ const TIB = 1024 ** 4;
 
 /** Limits on what can grow, so a typo (`count: 2000000`) fails here rather than in the run. */
 export const LIMITS = {
+  producerRetriesMax: 1_000_000,
   consumerCountMax: 100_000,
   concurrencyMax: 10_000,
   keyCountMax: 10_000_000,
@@ -88,6 +109,8 @@ const KEYS_DEFAULT: KeyConfig = { count: 1, skew: "uniform", zipfExponent: 1 };
 
 /** SQS's default visibility timeout. */
 export const VISIBILITY_TIMEOUT_DEFAULT_S = 30;
+/** SQS FIFO's deduplication interval: 5 minutes. */
+export const DEDUPLICATION_WINDOW_DEFAULT_S = 300;
 /** 1 KiB: a small JSON event. Only segment sizes and retention by bytes depend on it. */
 export const MESSAGE_SIZE_DEFAULT_BYTES = KIB;
 
@@ -118,7 +141,21 @@ export function readQueue(fields: Fields, name: string): QueueConfig {
     (n, p) => readWholeNumber(n, p, 1, LIMITS.maxReceivesMax),
     null,
   );
-  return { name, visibilityTimeoutS, maxReceives };
+  const fifo = fields.read("fifo", readBoolean, false);
+  if (!fifo && fields.has("deduplicationWindow")) {
+    failWith(
+      fields.get("deduplicationWindow")!,
+      fields.pathOf("deduplicationWindow"),
+      "fifo: true",
+      "'deduplicationWindow' applies only to fifo: true",
+    );
+  }
+  const deduplicationWindowS = fields.read(
+    "deduplicationWindow",
+    readDurationS,
+    DEDUPLICATION_WINDOW_DEFAULT_S,
+  );
+  return { name, visibilityTimeoutS, maxReceives, fifo, deduplicationWindowS };
 }
 
 export function readTopic(fields: Fields, name: string): TopicConfig {
@@ -213,8 +250,49 @@ export function readProducer(fields: Fields, name: string, ctx: Context): Produc
     (n, p) => readBytes(n, p, 1, LIMITS.messageSizeMaxBytes),
     MESSAGE_SIZE_DEFAULT_BYTES,
   );
-  return { name, to, arrivals, startS, phases, repeatPhases, keys, messageSizeBytes };
+  const acks = fields.read("acks", (n, p) => readChoice(n, p, ["none", "all"] as const), "none");
+  if (acks === "none") {
+    for (const key of ACKED_PRODUCER_KEYS) {
+      if (fields.has(key)) {
+        failWith(
+          fields.get(key)!,
+          fields.pathOf(key),
+          "acks: all",
+          `'${key}' applies only with acks: all`,
+        );
+      }
+    }
+  }
+  return {
+    name,
+    to,
+    arrivals,
+    startS,
+    phases,
+    repeatPhases,
+    keys,
+    messageSizeBytes,
+    acks,
+    maxRetries: fields.read(
+      "retries",
+      (n, p) => readWholeNumber(n, p, 0, LIMITS.producerRetriesMax),
+      3,
+    ),
+    requestTimeoutS: fields.read(
+      "requestTimeout",
+      (n, p) => readDurationS(n, p, { exclusive: true }),
+      REQUEST_TIMEOUT_DEFAULT_S,
+    ),
+    retryBackoffS: fields.read("retryBackoff", readDurationS, RETRY_BACKOFF_DEFAULT_S),
+    idempotent: fields.read("idempotent", readBoolean, false),
+    maxInFlight: fields.read("maxInFlight", (n, p) => readWholeNumber(n, p, 1, 1_000_000), 5),
+  };
 }
+
+/** Kafka request.timeout.ms. */
+const REQUEST_TIMEOUT_DEFAULT_S = 30;
+/** Kafka retry.backoff.ms. */
+const RETRY_BACKOFF_DEFAULT_S = 0.1;
 
 /** `rate` (one phase to the end) or `phases` (with `repeat`), not both. */
 function readLoad(

@@ -7,7 +7,8 @@
  * scheduled (the sequence number breaks ties), so a run is a pure function of its inputs.
  *
  * Cancellation is lazy: `cancel` marks the event's slot and the loop skips it when it surfaces.
- * A handle is `slot + generation * SLOT_LIMIT`, so a stale handle (its slot since reused) is
+ * A handle is `slot + generation * SLOT_LIMIT`, generations starting at 1 so that no handle is 0
+ * (a zero-filled array of handles cancels nothing), and a stale handle (its slot since reused) is
  * recognised and ignored.
  */
 
@@ -135,12 +136,13 @@ export class Kernel {
   private allocateSlot(): number {
     if (this.freeCount > 0) return this.freeSlots[--this.freeCount];
     if (this.slotsUsed === this.slotTimeS.length) this.grow();
+    this.slotGeneration[this.slotsUsed] = 1;
     return this.slotsUsed++;
   }
 
   private releaseSlot(slot: number): void {
     // Wrap the generation well before it would overflow the handle's float precision.
-    this.slotGeneration[slot] = (this.slotGeneration[slot] + 1) % 2 ** 26;
+    this.slotGeneration[slot] = (this.slotGeneration[slot] % (2 ** 26 - 1)) + 1;
     this.freeSlots[this.freeCount++] = slot;
   }
 

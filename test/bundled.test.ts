@@ -1,12 +1,17 @@
-/** Every bundled scenario runs, conserves its messages and meets its own expectations. */
+/**
+ * Every bundled scenario runs, conserves its messages, meets its own expectations, and gives the
+ * same summary when run again with the same seed.
+ */
 import { describe, expect, it } from "vitest";
+import { summaryJson } from "../reports/summary.ts";
 import { listBundledScenarios, loadScenario } from "../scenarios/index.ts";
 import { failedExpectations, runScenario } from "../scenarios/run.ts";
 
 describe("bundled scenarios", () => {
   for (const bundled of listBundledScenarios()) {
-    it(`${bundled.name}: produced = processed + dead-lettered + dropped + pending + lost`, () => {
-      const result = runScenario(loadScenario(bundled.file));
+    it(`${bundled.name}: conserves messages, meets its expectations, runs deterministically`, () => {
+      const loaded = loadScenario(bundled.file);
+      const result = runScenario(loaded);
       for (const variant of result.variants) {
         const f = variant.summary.fates;
         expect(f.produced).toBeGreaterThan(0);
@@ -14,6 +19,7 @@ describe("bundled scenarios", () => {
         expect(f.processed + f.deadLettered + f.dropped + f.pending + f.lost).toBe(f.produced);
       }
       expect(failedExpectations(result)).toEqual([]);
+      expect(summaryJson(runScenario(loaded))).toBe(summaryJson(result));
     });
   }
 });

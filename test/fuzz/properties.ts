@@ -176,6 +176,11 @@ export function configProblems(config: ScenarioConfig): string[] {
     register("queue", q.name);
     check(finite(q.visibilityTimeoutS) && q.visibilityTimeoutS > 0, `${q.name}.visibilityTimeoutS`);
     check(q.maxReceives === null || wholeAtLeast(q.maxReceives, 1), `${q.name}.maxReceives`);
+    check(typeof q.fifo === "boolean", `${q.name}.fifo`);
+    check(
+      finite(q.deduplicationWindowS) && q.deduplicationWindowS >= 0,
+      `${q.name}.deduplicationWindowS`,
+    );
   }
   // Topics arrive with streams; a config without them has none.
   for (const t of config.topics ?? []) register("topic", t.name);

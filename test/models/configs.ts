@@ -18,12 +18,25 @@ export function producer(ratePerS: number, extra: Partial<ProducerConfig> = {}):
     repeatPhases: false,
     keys: { count: 1, skew: "uniform", zipfExponent: 1 },
     messageSizeBytes: 1024,
+    acks: "none",
+    maxRetries: 0,
+    requestTimeoutS: 30,
+    retryBackoffS: 0.1,
+    idempotent: false,
+    maxInFlight: 5,
     ...extra,
   };
 }
 
 export function queue(extra: Partial<QueueConfig> = {}): QueueConfig {
-  return { name: "orders", visibilityTimeoutS: 1e9, maxReceives: null, ...extra };
+  return {
+    name: "orders",
+    visibilityTimeoutS: 1e9,
+    maxReceives: null,
+    fifo: false,
+    deduplicationWindowS: 300,
+    ...extra,
+  };
 }
 
 export function consumer(

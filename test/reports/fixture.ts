@@ -62,6 +62,9 @@ const NO_STREAM_COUNTERS = {
   fencedCommits: 0,
   offsetResets: 0,
   duplicatesSkipped: 0,
+  deduplicatedByBroker: 0,
+  producerRetries: 0,
+  producerGaveUp: 0,
   partitionDrops: 0,
 } as const satisfies Partial<Counters>;
 

@@ -69,6 +69,9 @@ describe("summaryJson", () => {
       "fencedCommits",
       "offsetResets",
       "duplicatesSkipped",
+      "deduplicatedByBroker",
+      "producerRetries",
+      "producerGaveUp",
       "partitionDrops",
       "processingFailures",
       "linkLosses",
@@ -287,6 +290,7 @@ describe("summaryMarkdown", () => {
     expect(counters.at(-1)).toBe("| ended at | 1.00 min | 58.3 s |");
     expect(markdown).toContain(
       "_Zero in every variant, not shown: fenced commits, offset resets, duplicates skipped, " +
+        "duplicates dropped by the broker, producer retries, producer gave up, " +
         "sends dropped by network partitions, link duplicates._",
     );
     const result = smallRunResult();

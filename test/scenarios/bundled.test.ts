@@ -53,7 +53,9 @@ describe("bundled scenarios", () => {
     expect(() => resolveScenarioPath("mcc")).toThrow(
       "mcc: no such file, and no bundled scenario named 'mcc', did you mean 'mmc'?",
     );
-    expect(() => resolveScenarioPath("./nowhere/x.yaml")).toThrow(/bundled: cdc, delivery-guarantees, event-sourcing/);
+    expect(() => resolveScenarioPath("./nowhere/x.yaml")).toThrow(
+      /bundled: cdc, delivery-guarantees, event-sourcing/,
+    );
   });
 
   it("mmc is the M/M/c queue its comment describes", () => {

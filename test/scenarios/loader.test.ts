@@ -35,9 +35,23 @@ describe("defaults", () => {
           repeatPhases: false,
           keys: { count: 1, skew: "uniform", zipfExponent: 1 },
           messageSizeBytes: 1024,
+          acks: "none",
+          maxRetries: 3,
+          requestTimeoutS: 30,
+          retryBackoffS: 0.1,
+          idempotent: false,
+          maxInFlight: 5,
         },
       ],
-      queues: [{ name: "orders", visibilityTimeoutS: 30, maxReceives: null }],
+      queues: [
+        {
+          name: "orders",
+          visibilityTimeoutS: 30,
+          maxReceives: null,
+          fifo: false,
+          deduplicationWindowS: 300,
+        },
+      ],
       topics: [],
       consumers: [
         {
@@ -120,7 +134,13 @@ describe("the file syntax", () => {
       warmupS: 10,
       sampleIntervalS: 0.5,
     });
-    expect(config.queues[0]).toEqual({ name: "orders", visibilityTimeoutS: 3600, maxReceives: 5 });
+    expect(config.queues[0]).toEqual({
+      name: "orders",
+      visibilityTimeoutS: 3600,
+      maxReceives: 5,
+      fifo: false,
+      deduplicationWindowS: 300,
+    });
     expect(config.consumers[0]).toEqual({
       name: "workers",
       queue: "orders",

@@ -225,3 +225,16 @@ describe("Kernel", () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
   });
 });
+
+describe("handles", () => {
+  it("no handle is 0, so cancelling from a zero-filled array of handles cancels nothing", () => {
+    const kernel = new Kernel();
+    const fired: number[] = [];
+    const handler = kernel.register("h", (a) => fired.push(a));
+    const handle = kernel.schedule(1, handler, 7);
+    expect(handle).not.toBe(0);
+    kernel.cancel(0);
+    kernel.run();
+    expect(fired).toEqual([7]);
+  });
+});

@@ -1,0 +1,188 @@
+/**
+ * The sending side of a producer: how a message gets from the application to the broker.
+ * - acks none (Kafka acks=0, fire and forget): one send; a loss on the way is a lost message.
+ * - acks all (Kafka acks=all, RabbitMQ publisher confirms, SQS's SendMessage response): the
+ *   producer keeps the message until the broker acknowledges it, and sends it again when no
+ *   acknowledgement comes within `requestTimeoutS`, up to `maxRetries` times. A retry after a
+ *   lost acknowledgement writes the message twice (a duplicate), unless the producer is
+ *   idempotent (the broker drops a copy it already has, as Kafka does by producer id and
+ *   sequence). At most `maxInFlight` messages await acknowledgement; later ones wait in the
+ *   producer's buffer, so with more than one in flight a retried message can land after a later
+ *   one of its key (reordering).
+ *
+ * While the producer holds a message it counts as one live copy in the ledger, so a message is
+ * lost only when the producer gave up on it and no copy reached the broker.
+ */
+import { grown } from "../sim/grow.ts";
+import { type Kernel, NO_EVENT } from "../sim/kernel.ts";
+import type { Trace } from "../sim/trace.ts";
+import type { ProducerConfig } from "./config.ts";
+import type { Link } from "./link.ts";
+import type { MessageStore } from "./messages.ts";
+import { IntRing } from "./ring.ts";
+import type { RunStats } from "./stats.ts";
+import type { Subscription } from "./subscription.ts";
+
+/** A request tag is `request + generation * REQUEST_LIMIT`, so a late ack of a reused request slot is ignored. */
+const REQUEST_LIMIT = 2 ** 24;
+
+export class ProducerClient {
+  /** Attempts beyond the first. */
+  retries = 0;
+  /** Messages given up after the last retry. */
+  givenUp = 0;
+
+  private readonly buffer = new IntRing();
+  private inFlight = 0;
+  // Messages awaiting acknowledgement, one request slot each.
+  private requestMessageId = new Float64Array(64);
+  private requestKeyIndex = new Int32Array(64);
+  private requestProducedAtS = new Float64Array(64);
+  private requestAttempts = new Int32Array(64);
+  private requestGeneration = new Int32Array(64);
+  private requestTimer = new Float64Array(64);
+  private readonly freeRequests: number[] = [];
+  private requestsUsed = 0;
+  private readonly timeoutHandler: number;
+  private readonly retryHandler: number;
+
+  constructor(
+    private readonly kernel: Kernel,
+    readonly config: ProducerConfig,
+    private readonly store: MessageStore,
+    private readonly subscriptions: Subscription[],
+    private readonly link: Link,
+    private readonly stats: RunStats,
+    private readonly trace: Trace | null,
+    private readonly newMessageId: () => number,
+  ) {
+    this.timeoutHandler = kernel.register(`producer:${config.name}/request-timeout`, (r, tag) =>
+      this.timedOut(r, tag),
+    );
+    this.retryHandler = kernel.register(`producer:${config.name}/retry`, (r) => this.attempt(r));
+  }
+
+  /** The application produces a message with this key. */
+  publish(keyIndex: number): void {
+    const messageId = this.newMessageId();
+    const nowS = this.kernel.nowS;
+    for (const subscription of this.subscriptions) subscription.ledger.admit(messageId);
+    this.stats.recordProduced();
+    if (this.trace) {
+      this.trace.emit(nowS, "produce", {
+        msg: messageId,
+        key: `k${keyIndex}`,
+        producer: this.config.name,
+      });
+    }
+    if (this.config.acks === "none") {
+      this.send(messageId, keyIndex, nowS, -1);
+      return;
+    }
+    // The admitted copy is the one the producer holds until the broker acknowledges it.
+    const r = this.takeRequest();
+    this.requestMessageId[r] = messageId;
+    this.requestKeyIndex[r] = keyIndex;
+    this.requestProducedAtS[r] = nowS;
+    this.requestAttempts[r] = 0;
+    this.requestTimer[r] = NO_EVENT;
+    this.buffer.push(r);
+    this.sendBuffered();
+  }
+
+  /** The broker acknowledged a request (any attempt of it). */
+  acknowledged(tag: number): void {
+    const r = tag % REQUEST_LIMIT;
+    if (!this.isCurrent(r, tag)) return; // already acknowledged or given up
+    this.kernel.cancel(this.requestTimer[r]);
+    this.requestTimer[r] = NO_EVENT;
+    this.finish(r, null);
+  }
+
+  private sendBuffered(): void {
+    while (this.buffer.size > 0 && this.inFlight < this.config.maxInFlight) {
+      this.inFlight++;
+      this.attempt(this.buffer.shift());
+    }
+  }
+
+  private attempt(r: number): void {
+    const attempts = ++this.requestAttempts[r];
+    if (attempts > 1) this.retries++;
+    const messageId = this.requestMessageId[r];
+    for (const subscription of this.subscriptions) subscription.ledger.addCopy(messageId);
+    const tag = r + this.requestGeneration[r] * REQUEST_LIMIT;
+    // The timer first: over an ideal link the acknowledgement arrives within send().
+    this.requestTimer[r] = this.kernel.schedule(
+      this.config.requestTimeoutS,
+      this.timeoutHandler,
+      r,
+      tag,
+    );
+    this.send(messageId, this.requestKeyIndex[r], this.requestProducedAtS[r], tag);
+  }
+
+  private send(messageId: number, keyIndex: number, producedAtS: number, tag: number): void {
+    const slot = this.store.allocate(
+      messageId,
+      keyIndex,
+      producedAtS,
+      this.config.messageSizeBytes,
+    );
+    this.store.requestTag[slot] = tag;
+    this.link.send(slot, 0);
+  }
+
+  private timedOut(r: number, tag: number): void {
+    if (!this.isCurrent(r, tag)) return;
+    this.requestTimer[r] = NO_EVENT;
+    if (this.requestAttempts[r] <= this.config.maxRetries) {
+      this.kernel.schedule(this.config.retryBackoffS, this.retryHandler, r);
+      return;
+    }
+    this.givenUp++;
+    this.finish(r, `producer gave up after ${this.requestAttempts[r]} attempts`);
+  }
+
+  /** The producer lets go of the message; `lossCause` applies if no copy reached the broker. */
+  private finish(r: number, lossCause: string | null): void {
+    const messageId = this.requestMessageId[r];
+    for (const subscription of this.subscriptions)
+      subscription.ledger.removeCopy(messageId, lossCause);
+    this.requestGeneration[r] = (this.requestGeneration[r] + 1) % 2 ** 26;
+    this.freeRequests.push(r);
+    this.inFlight--;
+    this.sendBuffered();
+  }
+
+  private isCurrent(r: number, tag: number): boolean {
+    return r < this.requestsUsed && tag === r + this.requestGeneration[r] * REQUEST_LIMIT;
+  }
+
+  /** Messages the producer holds (buffered or awaiting acknowledgement). */
+  get held(): number {
+    return this.requestsUsed - this.freeRequests.length;
+  }
+
+  private takeRequest(): number {
+    const free = this.freeRequests.pop();
+    if (free !== undefined) return free;
+    if (this.requestsUsed === REQUEST_LIMIT) {
+      throw new RangeError(
+        `producer ${this.config.name}: more than ${REQUEST_LIMIT} messages held`,
+      );
+    }
+    if (this.requestsUsed === this.requestMessageId.length) this.grow();
+    return this.requestsUsed++;
+  }
+
+  private grow(): void {
+    const capacity = this.requestMessageId.length * 2;
+    this.requestMessageId = grown(this.requestMessageId, capacity);
+    this.requestKeyIndex = grown(this.requestKeyIndex, capacity);
+    this.requestProducedAtS = grown(this.requestProducedAtS, capacity);
+    this.requestAttempts = grown(this.requestAttempts, capacity);
+    this.requestGeneration = grown(this.requestGeneration, capacity);
+    this.requestTimer = grown(this.requestTimer, capacity);
+  }
+}
