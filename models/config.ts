@@ -45,10 +45,14 @@ export interface ProducerConfig {
   /** Size of each message, for retention by bytes. */
   messageSizeBytes: number;
   /**
-   * none: fire and forget (Kafka acks=0). all: wait for the broker's acknowledgement (Kafka
-   * acks=all, publisher confirms) and retry without one.
+   * none: fire and forget (Kafka acks=0). leader and all wait for the broker's acknowledgement
+   * and retry without one: on a topic, `leader` (Kafka acks=1) is acknowledged once the
+   * partition's leader has appended the record, `all` (Kafka acks=all) once every in-sync
+   * replica has it (the high watermark passed it), and is refused while fewer than
+   * `minInsyncReplicas` replicas are in sync. A queue has no replicas: there the two are the same
+   * (publisher confirms, SQS's SendMessage response).
    */
-  acks: "none" | "all";
+  acks: "none" | "leader" | "all";
   /** Retries after the first attempt (Kafka: unbounded within delivery.timeout.ms). */
   maxRetries: number;
   /** A send with no acknowledgement after this long is retried (Kafka request.timeout.ms: 30 s). */
@@ -111,6 +115,22 @@ export interface TopicConfig {
   segmentS: number | null;
   /** Kafka log.retention.check.interval.ms: 5 minutes. */
   retentionCheckIntervalS: number;
+  /**
+   * Brokers of the topic's cluster, numbered 0 .. brokers-1. Partition p's replicas live on
+   * brokers (p + i) % brokers for i < replicationFactor; the first live in-sync one leads.
+   */
+  brokers: number;
+  /** Copies of each partition, on as many brokers (Kafka default.replication.factor: 1). */
+  replicationFactor: number;
+  /**
+   * How long a follower takes to copy a record from its leader (one fetch; Kafka's
+   * replica.fetch.wait.max.ms, 500 ms, bounds a fetch's wait when there is nothing new). The
+   * leader learns of the copy with the follower's next fetch, one lag later: a record is
+   * committed (below the high watermark) 2 x replicationLagS after its append.
+   */
+  replicationLagS: number;
+  /** acks=all writes are refused while fewer replicas are in sync (Kafka min.insync.replicas 1). */
+  minInsyncReplicas: number;
 }
 
 /**
@@ -180,7 +200,12 @@ export type FaultConfig =
   /** Consumer instances crash at `atS` (one instance, or all when `instance` is null) and restart after `downS`. */
   | { kind: "crash"; atS: number; consumer: string; instance: number | null; downS: number }
   /** Every link between components `a` and `b`, both ways, drops what it carries during [atS, atS + durationS). */
-  | { kind: "partition"; atS: number; durationS: number; a: string; b: string };
+  | { kind: "partition"; atS: number; durationS: number; a: string; b: string }
+  /**
+   * Broker `broker` of topic `topic`'s cluster stops at `atS` and restarts after `downS`: its
+   * replicas leave the in-sync set, the partitions it led elect a new leader (or go offline).
+   */
+  | { kind: "broker-crash"; atS: number; topic: string; broker: number; downS: number };
 
 export interface LinkConfig {
   from: string;

@@ -2,8 +2,11 @@
  * Conservation of messages at the end of a run, checked two ways for every subscription: its
  * ledger's running fate counters against a recount of every message's stored fate, and the live
  * copies the ledger believes in against the copies actually found (queued, in flight, on links,
- * retained in logs past the group's commits, held by consumers). A mismatch is a queuelab bug,
- * reported with the seed.
+ * retained in logs past the group's commits, held by consumers). A topic's retained copies are
+ * counted from its logs (up to the log end, above the high watermark too, since a failover that
+ * truncates a log removes the groups' copies of the records it cuts), and each group's offsets
+ * are checked against its partitions' high watermarks. A mismatch is a queuelab bug, reported
+ * with the seed.
  */
 import { InvariantError } from "./errors.ts";
 import type { World } from "./world.ts";
@@ -42,6 +45,8 @@ export function checkConservation(world: World): void {
     checkLedger(queue.subscription.name, queue.subscription.ledger, found, fail);
   }
   for (const group of world.streamGroups) {
+    const problems = group.offsetProblems();
+    if (problems.length > 0) fail(`${group.subscription.name}: ${problems.join("; ")}`);
     const { retained, inBatches } = group.copiesHeld();
     const topic = group.config.topic!;
     const found = retained + inBatches + onLinks.get(topic)! + (heldByProducers.get(topic) ?? 0);

@@ -3,6 +3,9 @@
  * ... never reused; the log is cut into segments; retention deletes whole old segments, a segment
  * at a time. Pure data: time comes in as arguments, and the broker drives retention checks.
  *
+ * A replicated partition's leader can lose its tail on failover: `truncateTo` removes the records
+ * from an offset on (they get new records at the same offsets later, as in Kafka).
+ *
  * Records live in parallel typed arrays indexed by `offset - baseOffset`. Deleting a segment only
  * moves `logStartOffset`; the dead prefix is reclaimed by copying the live part to the front once
  * it exceeds half the capacity, so memory follows the retained records, not all records ever.
@@ -35,6 +38,7 @@ export class PartitionLog {
   private appendedAtSs = new Float64Array(MIN_CAPACITY);
   private keyIndexes = new Int32Array(MIN_CAPACITY);
   private recordBytes = new Int32Array(MIN_CAPACITY);
+  private marks = new Uint8Array(MIN_CAPACITY);
   /** The offset stored at index 0 of the record arrays (<= logStartOffset). */
   private baseOffset = 0;
 
@@ -103,13 +107,14 @@ export class PartitionLog {
     return out;
   }
 
-  /** Appends one record; returns its offset. */
+  /** Appends one record; returns its offset. `mark` is a byte the caller keeps with it (0..255). */
   append(
     messageId: number,
     keyIndex: number,
     producedAtS: number,
     appendedAtS: number,
     sizeBytes: number,
+    mark = 0,
   ): number {
     if (!Number.isInteger(sizeBytes) || sizeBytes < 0 || sizeBytes > 0x7fffffff) {
       throw new RangeError(`record size must be a non-negative int32, got ${sizeBytes}`);
@@ -133,6 +138,7 @@ export class PartitionLog {
     this.producedAtSs[index] = producedAtS;
     this.appendedAtSs[index] = appendedAtS;
     this.recordBytes[index] = sizeBytes;
+    this.marks[index] = mark;
     this.segmentSize[this.ring(this.segments - 1)] += sizeBytes;
     this.retainedBytes += sizeBytes;
     this.endOffset = offset + 1;
@@ -159,17 +165,56 @@ export class PartitionLog {
     return this.recordBytes[this.indexOf(offset)];
   }
 
+  markAt(offset: number): number {
+    return this.marks[this.indexOf(offset)];
+  }
+
+  /**
+   * Removes the records at `offset` and after (a leader's unreplicated tail, on failover): the
+   * log ends at `offset`, segments that started there or later are gone, and the next append
+   * gets `offset`. The retained records before it are untouched, so `offset` may not be below
+   * logStartOffset.
+   */
+  truncateTo(offset: number): void {
+    if (this.inCallback) {
+      throw new InvariantError(
+        "truncateTo called from a beforeDelete callback",
+        this.lastAppendedAtS,
+      );
+    }
+    if (!Number.isInteger(offset) || offset < this.startOffset || offset > this.endOffset) {
+      throw new RangeError(
+        `cannot truncate to ${offset}: outside the retained range [${this.startOffset}, ${this.endOffset}]`,
+      );
+    }
+    // Whole segments that start at or after the cut go; the one holding the cut shrinks.
+    let keptEnd = this.endOffset;
+    while (this.segments > 1 && this.segmentStart[this.ring(this.segments - 1)] >= offset) {
+      const last = this.ring(this.segments - 1);
+      keptEnd = this.segmentStart[last];
+      this.retainedBytes -= this.segmentSize[last];
+      this.segments--;
+    }
+    let removedBytes = 0;
+    for (let o = offset; o < keptEnd; o++) removedBytes += this.recordBytes[o - this.baseOffset];
+    this.segmentSize[this.ring(this.segments - 1)] -= removedBytes;
+    this.retainedBytes -= removedBytes;
+    this.endOffset = offset;
+  }
+
   /**
    * Deletes whole closed segments from the oldest, as Kafka's log cleaner does: first while the
    * oldest one's newest record is more than retentionS old at nowS (`now - largestTimestamp >
    * retention.ms`), then while deleting the oldest leaves at least retentionBytes (`size -
    * segment.size >= retention.bytes`). The active segment is never deleted. `beforeDelete` is
    * called once per deleted segment with its offsets [fromOffset, toOffset), while its records
-   * are still readable. Returns the new logStartOffset.
+   * are still readable. A segment is deleted only if it ends at or before `limitOffset` (a
+   * replicated log never deletes past its high watermark). Returns the new logStartOffset.
    */
   enforceRetention(
     nowS: number,
     beforeDelete?: (fromOffset: number, toOffset: number) => void,
+    limitOffset = Number.POSITIVE_INFINITY,
   ): number {
     // A nested call from the callback would delete under the caller's feet.
     if (this.inCallback) {
@@ -179,7 +224,11 @@ export class PartitionLog {
     const retentionS = this.retentionS;
     if (retentionS !== null) {
       // Append times only grow, so the time-expired segments are a prefix.
-      while (this.segments > 1 && nowS - this.oldestSegmentNewestAtS() > retentionS) {
+      while (
+        this.segments > 1 &&
+        this.segmentStart[this.ring(1)] <= limitOffset &&
+        nowS - this.oldestSegmentNewestAtS() > retentionS
+      ) {
         this.deleteOldestSegment(nowS, beforeDelete);
       }
     }
@@ -187,6 +236,7 @@ export class PartitionLog {
     if (retentionBytes !== null) {
       while (
         this.segments > 1 &&
+        this.segmentStart[this.ring(1)] <= limitOffset &&
         this.retainedBytes - this.segmentSize[this.segmentHead] >= retentionBytes
       ) {
         this.deleteOldestSegment(nowS, beforeDelete);
@@ -292,12 +342,14 @@ export class PartitionLog {
       this.producedAtSs.copyWithin(0, from, to);
       this.appendedAtSs.copyWithin(0, from, to);
       this.recordBytes.copyWithin(0, from, to);
+      this.marks.copyWithin(0, from, to);
     } else {
       this.messageIds = moved(this.messageIds, new Float64Array(capacity), from, to);
       this.keyIndexes = moved(this.keyIndexes, new Int32Array(capacity), from, to);
       this.producedAtSs = moved(this.producedAtSs, new Float64Array(capacity), from, to);
       this.appendedAtSs = moved(this.appendedAtSs, new Float64Array(capacity), from, to);
       this.recordBytes = moved(this.recordBytes, new Int32Array(capacity), from, to);
+      this.marks = moved(this.marks, new Uint8Array(capacity), from, to);
     }
     this.baseOffset = this.startOffset;
   }
@@ -316,7 +368,7 @@ export class PartitionLog {
   }
 }
 
-function moved<T extends Float64Array | Int32Array>(
+function moved<T extends Float64Array | Int32Array | Uint8Array>(
   source: T,
   target: T,
   from: number,

@@ -1,10 +1,13 @@
 /**
  * The sending side of a producer: how a message gets from the application to the broker.
  * - acks none (Kafka acks=0, fire and forget): one send; a loss on the way is a lost message.
- * - acks all (Kafka acks=all, RabbitMQ publisher confirms, SQS's SendMessage response): the
- *   producer keeps the message until the broker acknowledges it, and sends it again when no
- *   acknowledgement comes within `requestTimeoutS`, up to `maxRetries` times. A retry after a
- *   lost acknowledgement writes the message twice (a duplicate), unless the producer is
+ * - acks leader or all (Kafka acks=1 or acks=all, RabbitMQ publisher confirms, SQS's
+ *   SendMessage response): the producer keeps the message until the broker acknowledges it, and
+ *   sends it again when no acknowledgement comes within `requestTimeoutS`, or `retryBackoffS`
+ *   after the broker refused it (Kafka NotEnoughReplicas), up to `maxRetries` times. When the
+ *   broker acknowledges (after the leader's append, or once every in-sync replica has the
+ *   record) is the topic's business (models/topic.ts); a queue acknowledges on arrival. A retry
+ *   after a lost acknowledgement writes the message twice (a duplicate), unless the producer is
  *   idempotent (the broker drops a copy it already has, as Kafka does by producer id and
  *   sequence). At most `maxInFlight` messages await acknowledgement; later ones wait in the
  *   producer's buffer, so with more than one in flight a retried message can land after a later
@@ -43,6 +46,7 @@ export class ProducerClient {
   private requestTimer = new Float64Array(64);
   private readonly freeRequests: number[] = [];
   private requestsUsed = 0;
+  private draining = false;
   private readonly timeoutHandler: number;
   private readonly retryHandler: number;
 
@@ -99,10 +103,31 @@ export class ProducerClient {
     this.finish(r, null);
   }
 
+  /**
+   * The broker refused a request (Kafka NotEnoughReplicas): retry after the backoff, as after a
+   * timeout. A refusal that comes while no attempt is outstanding (during a backoff) is stale.
+   */
+  refused(tag: number): void {
+    const r = tag % REQUEST_LIMIT;
+    if (!this.isCurrent(r, tag) || this.requestTimer[r] === NO_EVENT) return;
+    this.kernel.cancel(this.requestTimer[r]);
+    this.requestTimer[r] = NO_EVENT;
+    this.retryOrGiveUp(r);
+  }
+
   private sendBuffered(): void {
-    while (this.buffer.size > 0 && this.inFlight < this.config.maxInFlight) {
-      this.inFlight++;
-      this.attempt(this.buffer.shift());
+    // An acknowledgement can come back within attempt() (an ideal link) and free a place: the
+    // loop below takes it, rather than a nested call per message (a long buffer would overflow
+    // the stack).
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.buffer.size > 0 && this.inFlight < this.config.maxInFlight) {
+        this.inFlight++;
+        this.attempt(this.buffer.shift());
+      }
+    } finally {
+      this.draining = false;
     }
   }
 
@@ -136,6 +161,10 @@ export class ProducerClient {
   private timedOut(r: number, tag: number): void {
     if (!this.isCurrent(r, tag)) return;
     this.requestTimer[r] = NO_EVENT;
+    this.retryOrGiveUp(r);
+  }
+
+  private retryOrGiveUp(r: number): void {
     if (this.requestAttempts[r] <= this.config.maxRetries) {
       this.kernel.schedule(this.config.retryBackoffS, this.retryHandler, r);
       return;

@@ -150,7 +150,7 @@ export interface VariantSeries {
   bucketS: number;
   /** Start of each bucket. */
   timesS: number[];
-  /** Time-weighted mean of messages ready in the queue (not in flight). */
+  /** Time-weighted mean of messages waiting: ready in queues, plus consumer groups' lag on topics. */
   queueDepth: number[];
   /** Time-weighted mean of messages delivered and not yet acked. */
   inFlight: number[];

@@ -7,7 +7,7 @@ import type { Kernel } from "../sim/kernel.ts";
 import { CounterSeries, GaugeSeries, HistogramSeries, type TimeGrid } from "../sim/metrics.ts";
 
 export class RunStats {
-  /** Messages ready in all queues, delivered and not yet settled, and in dead-letter queues. */
+  /** Messages waiting (ready in queues, lag of consumer groups), delivered or fetched and not yet settled, and in dead-letter queues. */
   readyDepth = 0;
   inFlight = 0;
   dlqDepth = 0;

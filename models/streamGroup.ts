@@ -7,11 +7,15 @@
  * group rebalances (eager: every partition revoked and reassigned, range assignor), so records
  * fetched after the last commit are read again by their new owner.
  *
+ * Members read a partition only below its high watermark (the records every in-sync replica
+ * has), and nothing while it is offline (models/replication.ts).
+ *
  * Accounting, per record and for this group only: a record holds one "retained" copy while it
  * is in the log at or past the group's committed offset (the range [accountedFrom, logEnd) of
- * each partition), and one more for each member holding it in a fetched batch. A record whose
- * copies are all gone before it was processed is lost, with the cause that removed the last one
- * (retention, an offset reset, a commit that ran ahead of a crash).
+ * each partition: records above the high watermark included), and one more for each member
+ * holding it in a fetched batch. A record whose copies are all gone before it was processed is
+ * lost, with the cause that removed the last one (retention, an offset reset, a commit that ran
+ * ahead of a crash, a leader failover that cut it from the log).
  *
  * A rebalance waits for every member to rejoin: an idle one at once, a busy one when it has
  * finished its batch and polls (its commits still count meanwhile), a crashed one until its
@@ -27,9 +31,11 @@ import type { Kernel } from "../sim/kernel.ts";
 import type { RandomStreams, Rng } from "../sim/random.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { ConsumerConfig } from "./config.ts";
+import { InvariantError } from "./errors.ts";
 import { type IdempotencyStore, makeIdempotencyStore } from "./idempotency.ts";
 import type { Link } from "./link.ts";
 import type { PartitionLog } from "./partitionLog.ts";
+import type { PartitionState } from "./replication.ts";
 import type { RunStats } from "./stats.ts";
 import { CauseCode, type DuplicateCause, type Subscription } from "./subscription.ts";
 
@@ -44,7 +50,7 @@ export class StreamGroup {
   fencedCommits = 0;
   offsetResets = 0;
   crashes = 0;
-  /** Records fetched and not yet fetched-past, summed over partitions: logEnd - position. */
+  /** Records readable and not yet fetched, summed over partitions: highWatermark - position. */
   lag = 0;
 
   private readonly partitions: number;
@@ -60,7 +66,8 @@ export class StreamGroup {
   private readonly committed: Float64Array;
   private readonly accountedFrom: Float64Array;
   private readonly position: Float64Array;
-  private readonly highWater: Float64Array;
+  /** The end of what the group has fetched so far: records below it are re-reads. */
+  private readonly fetchedEnd: Float64Array;
   private readonly rereadCause: Uint8Array;
   private readonly owner: Int32Array;
 
@@ -111,6 +118,7 @@ export class StreamGroup {
     private readonly kernel: Kernel,
     readonly config: ConsumerConfig,
     private readonly logs: PartitionLog[],
+    private readonly partitionState: PartitionState,
     readonly subscription: Subscription,
     private readonly stats: RunStats,
     streams: RandomStreams,
@@ -124,7 +132,7 @@ export class StreamGroup {
     this.committed = new Float64Array(partitions).fill(-1);
     this.accountedFrom = new Float64Array(partitions);
     this.position = new Float64Array(partitions);
-    this.highWater = new Float64Array(partitions);
+    this.fetchedEnd = new Float64Array(partitions);
     this.rereadCause = new Uint8Array(partitions);
     this.owner = new Int32Array(partitions).fill(-1);
     this.state = new Uint8Array(members).fill(MemberState.down);
@@ -192,14 +200,49 @@ export class StreamGroup {
 
   // --- The topic's side -------------------------------------------------------------------
 
-  /** A record was appended to partition `p`: wake its owner if it waits for data. */
-  appended(p: number): void {
-    this.lag++;
-    this.stats.changeReady(1);
+  /** The high watermark of partition `p` moved up by `count` records: wake its owner. */
+  highWaterAdvanced(p: number, count: number): void {
+    this.lag += count;
+    this.stats.changeReady(count);
+    this.wakeOwner(p);
+  }
+
+  /** Partition `p` has a leader again: its owner can fetch what it could not. */
+  partitionOnline(p: number): void {
+    this.wakeOwner(p);
+  }
+
+  private wakeOwner(p: number): void {
     const m = this.owner[p];
     if (m >= 0 && this.state[m] === MemberState.waitingForData) {
       this.state[m] = MemberState.idle;
       this.kernel.schedule(0, this.handlers.poll, m, this.epoch[m]);
+    }
+  }
+
+  /**
+   * Leader failover is about to cut partition `p`'s log back to `offset`: the group's copies of
+   * the records from there on go, with the cause for each record's mark (`causes[mark]`). Reads
+   * stop at the high watermark, which the new leader's log reaches, so the group cannot have
+   * fetched, committed or accounted past the cut.
+   */
+  beforeTruncate(p: number, offset: number, causes: readonly string[]): void {
+    const reached = Math.max(
+      this.fetchedEnd[p],
+      this.position[p],
+      this.committed[p],
+      this.accountedFrom[p],
+    );
+    if (reached > offset) {
+      throw new InvariantError(
+        `group ${this.config.group} partition ${p}: truncation to ${offset} below what the group reached (${reached})`,
+        this.kernel.nowS,
+      );
+    }
+    const log = this.logs[p];
+    const ledger = this.subscription.ledger;
+    for (let o = offset; o < log.logEndOffset; o++) {
+      ledger.removeCopy(log.messageIdAt(o), causes[log.markAt(o)]);
     }
   }
 
@@ -260,13 +303,15 @@ export class StreamGroup {
     let length = 0;
     const start = this.pollStart[m];
     this.pollStart[m] = (start + 1) % this.partitions;
+    const { highWatermark, offline } = this.partitionState;
     for (let i = 0; i < this.partitions && length < this.batchMax; i++) {
       const p = (start + i) % this.partitions;
-      if (this.owner[p] !== m) continue;
+      if (this.owner[p] !== m || offline[p] === 1) continue;
       const log = this.logs[p];
       if (this.position[p] < log.logStartOffset) this.resetOutOfRange(p);
       let offset = this.position[p];
-      const end = Math.min(log.logEndOffset, offset + (this.batchMax - length));
+      // Only what every in-sync replica has: a record above the HW may yet be cut on failover.
+      const end = Math.min(highWatermark[p], offset + (this.batchMax - length));
       for (; offset < end; offset++) {
         const slot = base + length++;
         const messageId = log.messageIdAt(offset);
@@ -275,7 +320,7 @@ export class StreamGroup {
         this.batchMessageId[slot] = messageId;
         this.batchKeyIndex[slot] = log.keyIndexAt(offset);
         this.batchProducedAtS[slot] = log.producedAtSAt(offset);
-        if (offset < this.highWater[p]) {
+        if (offset < this.fetchedEnd[p]) {
           this.batchCause[slot] = this.rereadCause[p];
         } else {
           this.batchCause[slot] = CauseCode["producer-duplicate"];
@@ -292,7 +337,7 @@ export class StreamGroup {
       this.stats.changeReady(-taken);
       this.stats.changeInFlight(taken);
       this.position[p] = offset;
-      if (offset > this.highWater[p]) this.highWater[p] = offset;
+      if (offset > this.fetchedEnd[p]) this.fetchedEnd[p] = offset;
     }
     this.batchLength[m] = length;
     this.batchNext[m] = 0;
@@ -570,7 +615,10 @@ export class StreamGroup {
     if (resumeAt < log.logStartOffset) {
       // No commit yet, or the committed offset fell out of retention.
       if (this.committed[p] >= 0) this.offsetResets++;
-      resumeAt = this.config.autoOffsetReset === "earliest" ? log.logStartOffset : log.logEndOffset;
+      resumeAt =
+        this.config.autoOffsetReset === "earliest"
+          ? log.logStartOffset
+          : this.partitionState.highWatermark[p];
       if (this.config.autoOffsetReset === "latest") this.skipTo(p, resumeAt);
     }
     const delta = this.position[p] - resumeAt;
@@ -585,7 +633,9 @@ export class StreamGroup {
     const log = this.logs[p];
     this.offsetResets++;
     const resumeAt =
-      this.config.autoOffsetReset === "earliest" ? log.logStartOffset : log.logEndOffset;
+      this.config.autoOffsetReset === "earliest"
+        ? log.logStartOffset
+        : this.partitionState.highWatermark[p];
     if (this.config.autoOffsetReset === "latest") this.skipTo(p, resumeAt);
     if (this.trace) {
       this.trace.emit(this.kernel.nowS, "offset-reset", {
@@ -687,6 +737,29 @@ export class StreamGroup {
     let inBatches = 0;
     for (let m = 0; m < this.members; m++) inBatches += this.batchLength[m] - this.batchNext[m];
     return { retained, inBatches };
+  }
+
+  /**
+   * What is wrong with the group's offsets, for the end-of-run check: per partition, what it
+   * accounts for starts at or below the high watermark, which is within the log, and the lag is
+   * the sum of the distances from the positions to the high watermarks.
+   */
+  offsetProblems(): string[] {
+    const problems: string[] = [];
+    const highWatermark = this.partitionState.highWatermark;
+    let lag = 0;
+    for (let p = 0; p < this.partitions; p++) {
+      const log = this.logs[p];
+      const hw = highWatermark[p];
+      if (!(this.accountedFrom[p] <= hw && hw <= log.logEndOffset && this.position[p] <= hw)) {
+        problems.push(
+          `partition ${p}: accounted from ${this.accountedFrom[p]}, position ${this.position[p]}, high watermark ${hw}, log end ${log.logEndOffset}`,
+        );
+      }
+      lag += hw - this.position[p];
+    }
+    if (lag !== this.lag) problems.push(`lag counted ${this.lag}, recounted ${lag}`);
+    return problems;
   }
 
   private emitMember(event: string, m: number, extra: Record<string, number | string>): void {

@@ -2,26 +2,78 @@
  * A topic: partitions of an append-only log. A record's key picks its partition with Kafka's
  * murmur2 partitioner; every consumer group reads every record. Retention deletes whole segments
  * on a periodic check, as Kafka's log cleaner does, and tells each group which records go.
+ *
+ * Each partition is replicated over the topic's brokers (models/replication.ts): a record is
+ * appended by the partition's leader, becomes readable once the high watermark passes it, and
+ * the producer is acknowledged as its `acks` says:
+ * - none: nothing is answered; a copy reaching an offline partition is lost ("partition
+ *   offline").
+ * - leader (Kafka acks=1): when the leader has appended the record. If the leader fails before
+ *   its followers copied it, the record is cut from the log on failover and, the producer having
+ *   let go, lost ("truncated on leader failover (acks=1)").
+ * - all: when the high watermark passes the record, i.e. every in-sync replica has it. Refused
+ *   at once (Kafka NotEnoughReplicas; the producer retries after its backoff) while the ISR is
+ *   smaller than minInsyncReplicas, and refused after the append when the ISR shrank below it
+ *   meanwhile (NotEnoughReplicasAfterAppend: the retry is a duplicate). When the leader fails,
+ *   the requests waiting on it fail at once (the producer's connection to it breaks) and are
+ *   retried after the backoff: a duplicate when the record survived on the new leader, unless
+ *   the producer is idempotent.
+ * A copy reaching an offline partition gets no answer: the producer's request times out and is
+ * retried (Kafka's producer would learn of the new leader from metadata sooner).
+ *
+ * An idempotent producer's copy of a record the log already holds is dropped and acknowledged
+ * (acks=all: once the HW passes the log's end, so the original is committed). The broker's
+ * memory of those ids is the log's: a record truncated on failover is forgotten, and its retry
+ * is appended again.
  */
 import type { Kernel } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
-import type { TopicConfig } from "./config.ts";
+import type { ProducerConfig, TopicConfig } from "./config.ts";
 import type { MessageStore } from "./messages.ts";
 import { KeyPartitioner } from "./partitioner.ts";
 import { PartitionLog } from "./partitionLog.ts";
+import { Replication, type ReplicationListener } from "./replication.ts";
+import type { RunStats } from "./stats.ts";
 import type { StreamGroup } from "./streamGroup.ts";
 
-export class Topic {
+/** A record's mark in the log: the acks of the producer that wrote it. */
+const ACKS_CODE = { none: 0, leader: 1, all: 2 } as const;
+/** Loss causes of truncated records, by mark. */
+const TRUNCATION_CAUSES = [
+  "truncated on leader failover (acks=0)",
+  "truncated on leader failover (acks=1)",
+  "truncated on leader failover (acks=all, producer gave up)",
+];
+export const PARTITION_OFFLINE_CAUSE = "partition offline";
+export const NOT_ENOUGH_REPLICAS_CAUSE = "refused: not enough in-sync replicas";
+
+/** How the topic answers a producer's request `tag`: an acknowledgement, or a refusal. */
+export type Answer = (tag: number, refused: boolean) => void;
+
+interface TopicProducer {
+  acks: number;
+  idempotent: boolean;
+  answer: Answer;
+}
+
+export class Topic implements ReplicationListener {
   readonly logs: PartitionLog[];
   readonly groups: StreamGroup[] = [];
+  readonly replication: Replication;
   private readonly partitioner: KeyPartitioner;
   private readonly retentionHandler: number;
+  private readonly producers: TopicProducer[] = [];
+  /** Per partition: acks=all requests waiting for the high watermark (created when needed). */
+  private readonly waiting: (PendingAcks | null)[];
+  /** Ids of idempotent producers' records in the log (null: no idempotent producer). */
+  private accepted: IdSet | null = null;
 
   constructor(
     private readonly kernel: Kernel,
     readonly config: TopicConfig,
     keyCount: number,
     private readonly store: MessageStore,
+    private readonly stats: RunStats,
     private readonly trace: Trace | null,
   ) {
     this.logs = Array.from(
@@ -34,7 +86,9 @@ export class Topic {
           retentionBytes: config.retentionBytes,
         }),
     );
+    this.waiting = new Array(config.partitions).fill(null);
     this.partitioner = new KeyPartitioner(keyCount, config.partitions);
+    this.replication = new Replication(kernel, config, this.logs, this, trace);
     this.retentionHandler = kernel.register(`topic:${config.name}/retention`, () =>
       this.enforceRetention(),
     );
@@ -46,25 +100,53 @@ export class Topic {
     }
   }
 
-  /** Every group becomes responsible for a newly produced message (one copy each, on its way). */
-  admit(messageId: number): void {
-    for (const group of this.groups) group.subscription.ledger.admit(messageId);
+  /** A producer writes here; returns the index its copies are received with. */
+  addProducer(config: ProducerConfig, answer: Answer): number {
+    if (config.idempotent && this.accepted === null) this.accepted = new IdSet();
+    this.producers.push({ acks: ACKS_CODE[config.acks], idempotent: config.idempotent, answer });
+    return this.producers.length - 1;
   }
 
-  /** A copy arrived from a producer: append it to its key's partition. */
-  publish(slot: number): void {
+  /** A copy arrived from producer `producerIndex`: append it to its key's partition's leader. */
+  receive(slot: number, producerIndex: number): void {
     const store = this.store;
+    const producer = this.producers[producerIndex];
+    const messageId = store.messageId[slot];
+    const tag = store.requestTag[slot];
     const p = this.partitioner.partitionOf(store.keyIndex[slot]);
-    const offset = this.logs[p].append(
-      store.messageId[slot],
+    const replication = this.replication;
+    if (replication.offline[p] === 1) {
+      // No leader to take it: the request goes unanswered (acks=0: the message is gone).
+      this.dropCopy(slot, PARTITION_OFFLINE_CAUSE);
+      return;
+    }
+    if (producer.acks === ACKS_CODE.all && replication.isrSize[p] < this.config.minInsyncReplicas) {
+      this.dropCopy(slot, NOT_ENOUGH_REPLICAS_CAUSE);
+      if (tag >= 0) producer.answer(tag, true);
+      return;
+    }
+    const log = this.logs[p];
+    const accepted = this.accepted;
+    if (producer.idempotent && accepted !== null) {
+      if (accepted.has(messageId)) {
+        this.stats.deduplicatedByBroker++;
+        this.dropCopy(slot, null);
+        this.acknowledgeAt(p, log.logEndOffset - 1, producerIndex, tag);
+        return;
+      }
+      accepted.add(messageId);
+    }
+    const offset = log.append(
+      messageId,
       store.keyIndex[slot],
       store.producedAtS[slot],
       this.kernel.nowS,
       store.sizeBytes[slot],
+      producer.acks,
     );
     if (this.trace) {
       this.trace.emit(this.kernel.nowS, "append", {
-        msg: store.messageId[slot],
+        msg: messageId,
         key: `k${store.keyIndex[slot]}`,
         topic: this.config.name,
         partition: p,
@@ -73,12 +155,95 @@ export class Topic {
     }
     // The copy that travelled becomes the record each group will read.
     store.release(slot);
-    for (const group of this.groups) group.appended(p);
+    if (producer.acks === ACKS_CODE.all && tag >= 0) {
+      // Queued before the HW can move, so an append that commits at once answers at once.
+      this.acknowledgeAt(p, offset, producerIndex, tag);
+      replication.appended(p, offset);
+    } else {
+      replication.appended(p, offset);
+      if (tag >= 0) producer.answer(tag, false);
+    }
+  }
+
+  // --- Replication's side -----------------------------------------------------------------
+
+  highWaterAdvanced(p: number, from: number, to: number): void {
+    for (const group of this.groups) group.highWaterAdvanced(p, to - from);
+    const waiting = this.waiting[p];
+    if (waiting === null) return;
+    const enough = this.replication.isrSize[p] >= this.config.minInsyncReplicas;
+    // Each request leaves the queue before it is answered: an answer can publish again.
+    while (waiting.size > 0 && waiting.headOffset() < this.replication.highWatermark[p]) {
+      const producer = this.producers[waiting.headProducer()];
+      const tag = waiting.shift();
+      producer.answer(tag, !enough);
+    }
+  }
+
+  leaderLost(p: number): void {
+    const waiting = this.waiting[p];
+    if (waiting === null) return;
+    // The connection to the crashed broker breaks: each waiting request fails at once, and its
+    // producer retries after its backoff (a refusal schedules the retry; nothing re-enters here).
+    while (waiting.size > 0) {
+      const producer = this.producers[waiting.headProducer()];
+      producer.answer(waiting.shift(), true);
+    }
+  }
+
+  beforeTruncate(p: number, offset: number): void {
+    const log = this.logs[p];
+    const accepted = this.accepted;
+    for (let o = offset; o < log.logEndOffset; o++) {
+      const messageId = log.messageIdAt(o);
+      accepted?.delete(messageId);
+      if (this.trace) {
+        this.trace.emit(this.kernel.nowS, "truncated", {
+          msg: messageId,
+          topic: this.config.name,
+          partition: p,
+          offset: o,
+        });
+      }
+    }
+    for (const group of this.groups) group.beforeTruncate(p, offset, TRUNCATION_CAUSES);
+  }
+
+  partitionOnline(p: number): void {
+    for (const group of this.groups) group.partitionOnline(p);
+  }
+
+  // --- Internals --------------------------------------------------------------------------
+
+  /** Acknowledges `tag` once the HW passes `offset` (acks=all), or now. */
+  private acknowledgeAt(p: number, offset: number, producerIndex: number, tag: number): void {
+    if (tag < 0) return;
+    const producer = this.producers[producerIndex];
+    if (producer.acks !== ACKS_CODE.all || offset < this.replication.highWatermark[p]) {
+      producer.answer(tag, false);
+      return;
+    }
+    let waiting = this.waiting[p];
+    if (waiting === null) {
+      waiting = new PendingAcks();
+      this.waiting[p] = waiting;
+    }
+    waiting.push(offset, producerIndex, tag);
+  }
+
+  /** The copy in `slot` goes no further. */
+  private dropCopy(slot: number, lossCause: string | null): void {
+    const messageId = this.store.messageId[slot];
+    for (const group of this.groups) group.subscription.ledger.removeCopy(messageId, lossCause);
+    this.store.release(slot);
   }
 
   private enforceRetention(): void {
+    const replication = this.replication;
     this.logs.forEach((log, p) => {
-      log.enforceRetention(this.kernel.nowS, (fromOffset, toOffset) => {
+      // A broker that is down deletes nothing; nothing at or past the HW is ever deleted.
+      if (replication.offline[p] === 1) return;
+      const beforeDelete = (fromOffset: number, toOffset: number) => {
         for (const group of this.groups) group.beforeDelete(p, fromOffset, toOffset);
         if (this.trace) {
           this.trace.emit(this.kernel.nowS, "segment-deleted", {
@@ -88,8 +253,80 @@ export class Topic {
             to: toOffset,
           });
         }
-      });
+      };
+      log.enforceRetention(this.kernel.nowS, beforeDelete, replication.highWatermark[p]);
     });
     this.kernel.schedule(this.config.retentionCheckIntervalS, this.retentionHandler);
+  }
+}
+
+/** Requests waiting for a partition's HW, in offset order: (offset, producer, tag) triples. */
+class PendingAcks {
+  size = 0;
+  private entries = new Float64Array(3 * 16);
+  private head = 0;
+
+  push(offset: number, producer: number, tag: number): void {
+    const capacity = this.entries.length / 3;
+    if (this.size === capacity) this.grow();
+    const at = 3 * ((this.head + this.size) % (this.entries.length / 3));
+    this.entries[at] = offset;
+    this.entries[at + 1] = producer;
+    this.entries[at + 2] = tag;
+    this.size++;
+  }
+
+  headOffset(): number {
+    return this.entries[3 * this.head];
+  }
+
+  headProducer(): number {
+    return this.entries[3 * this.head + 1];
+  }
+
+  /** Removes the oldest request; returns its tag. */
+  shift(): number {
+    const tag = this.entries[3 * this.head + 2];
+    this.head = (this.head + 1) % (this.entries.length / 3);
+    this.size--;
+    return tag;
+  }
+
+  private grow(): void {
+    const capacity = this.entries.length / 3;
+    const entries = new Float64Array(this.entries.length * 2);
+    for (let i = 0; i < this.size; i++) {
+      const from = 3 * ((this.head + i) % capacity);
+      entries.set(this.entries.subarray(from, from + 3), 3 * i);
+    }
+    this.entries = entries;
+    this.head = 0;
+  }
+}
+
+/** A set of message ids (dense integers), one bit each. */
+class IdSet {
+  private words = new Uint32Array(1024);
+
+  has(id: number): boolean {
+    const word = id >>> 5;
+    return word < this.words.length && (this.words[word] & (1 << (id & 31))) !== 0;
+  }
+
+  add(id: number): void {
+    const word = id >>> 5;
+    if (word >= this.words.length) {
+      let length = this.words.length * 2;
+      while (word >= length) length *= 2;
+      const words = new Uint32Array(length);
+      words.set(this.words);
+      this.words = words;
+    }
+    this.words[word] |= 1 << (id & 31);
+  }
+
+  delete(id: number): void {
+    const word = id >>> 5;
+    if (word < this.words.length) this.words[word] &= ~(1 << (id & 31));
   }
 }

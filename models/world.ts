@@ -31,7 +31,9 @@ const MAX_BUCKETS = 100_000;
 interface Destination {
   name: string;
   subscriptions(): Subscription[];
-  publish(slot: number): void;
+  /** The queue or the topic it is (one of them is null). */
+  queue: TaskQueue | null;
+  topic: Topic | null;
   /** Producer links into this destination, for the copies in transit on them. */
   links: Link[];
 }
@@ -91,7 +93,8 @@ export class World {
       this.destinations.set(queueConfig.name, {
         name: queueConfig.name,
         subscriptions: () => [subscription],
-        publish: (slot) => queue.publish(slot),
+        queue,
+        topic: null,
         links: [],
       });
     }
@@ -101,13 +104,15 @@ export class World {
         topicConfig,
         this.keyCount(topicConfig.name),
         this.store,
+        this.stats,
         trace,
       );
       this.topics.set(topicConfig.name, topic);
       this.destinations.set(topicConfig.name, {
         name: topicConfig.name,
         subscriptions: () => topic.groups.map((group) => group.subscription),
-        publish: (slot) => topic.publish(slot),
+        queue: null,
+        topic,
         links: [],
       });
     }
@@ -179,6 +184,7 @@ export class World {
       this.kernel,
       config,
       topic.logs,
+      topic.replication,
       subscription,
       this.stats,
       this.streams,
@@ -205,16 +211,33 @@ export class World {
     const trace = this.trace;
     const linkName = `${name}->${to}`;
     const subscriptions = destination.subscriptions();
+    const { queue, topic } = destination;
     // An idempotent producer's broker remembers which of its messages it has (producer id and
-    // sequence in Kafka) and drops another copy, acknowledging it all the same.
-    const accepted = config.idempotent ? makeIdempotencyStore({ kind: "conditional-write" }) : null;
+    // sequence in Kafka) and drops another copy, acknowledging it all the same. (A topic keeps
+    // that memory itself, as its log can lose records on failover.)
+    const accepted =
+      config.idempotent && topic === null
+        ? makeIdempotencyStore({ kind: "conditional-write" })
+        : null;
     let client: ProducerClient | null = null;
+    // What travels back: a request tag, and 0 for an acknowledgement or 1 for a refusal.
     const ackLink = this.link(to, name, {
-      deliver: (tag) => client!.acknowledged(tag),
+      deliver: (tag, refused) => {
+        if (refused === 1) client!.refused(tag);
+        else client!.acknowledged(tag);
+      },
       lost: () => {},
     });
+    const producerIndex =
+      topic === null
+        ? -1
+        : topic.addProducer(config, (tag, refused) => ackLink.send(tag, refused ? 1 : 0));
     const link = this.link(name, to, {
       deliver: (slot) => {
+        if (topic !== null) {
+          topic.receive(slot, producerIndex);
+          return;
+        }
         const messageId = store.messageId[slot];
         const tag = store.requestTag[slot];
         if (tag >= 0) ackLink.send(tag, 0);
@@ -224,7 +247,7 @@ export class World {
           store.release(slot);
           return;
         }
-        destination.publish(slot);
+        queue!.publish(slot);
       },
       lost: (slot) => {
         const messageId = store.messageId[slot];
@@ -268,6 +291,27 @@ export class World {
 
   private scheduleFault(fault: FaultConfig): void {
     const kernel = this.kernel;
+    if (fault.kind === "broker-crash") {
+      const topic = this.topics.get(fault.topic);
+      if (!topic) throw new ModelConfigError(`broker crash: no topic named '${fault.topic}'`);
+      if (
+        !(
+          Number.isInteger(fault.broker) &&
+          fault.broker >= 0 &&
+          fault.broker < topic.config.brokers
+        )
+      ) {
+        throw new ModelConfigError(
+          `broker crash: topic ${fault.topic} has brokers 0..${topic.config.brokers - 1}, not ${fault.broker}`,
+        );
+      }
+      const handler = kernel.register(
+        `fault:broker-crash:${fault.topic}/${fault.broker}@${fault.atS}`,
+        () => topic.replication.crashBroker(fault.broker, fault.downS),
+      );
+      kernel.scheduleAt(fault.atS, handler);
+      return;
+    }
     if (fault.kind === "crash") {
       const target =
         this.queueConsumers.find((pool) => pool.config.name === fault.consumer) ??

@@ -43,7 +43,8 @@ export interface ChartImage {
 
 /** File name and title of every chart, in the order the HTML index shows them. */
 export const CHART_TITLES: Readonly<Record<string, string>> = {
-  "queue-depth.png": "Queue depth: messages ready (solid) and in flight (dashed)",
+  "queue-depth.png":
+    "Backlog: messages waiting, queued or consumer lag (solid), and in flight (dashed)",
   "latency.png": "End-to-end latency per bucket: p50 (solid), p95 (dashed), p99 (dotted)",
   "throughput.png": "Throughput: processed (solid) and produced (dashed)",
   "fates.png": "Message fates per variant",

@@ -49,6 +49,10 @@ export const TOPIC_KEYS = [
   "segmentBytes",
   "segment",
   "retentionCheckInterval",
+  "replicationFactor",
+  "brokers",
+  "replicationLag",
+  "minInsyncReplicas",
 ];
 export const PRODUCER_KEYS = [
   "name",
@@ -102,6 +106,8 @@ export const LIMITS = {
   /** Kafka's max.poll.records has no upper bound; this is far above any real setting. */
   maxPollRecordsMax: 100_000,
   seenTableCapacityMax: 100_000_000,
+  /** Brokers of one topic's cluster (and so its replication factor). */
+  brokersMax: 100,
 } as const;
 
 /** One key: no ordering or skew effects unless the scenario asks for them. */
@@ -121,6 +127,14 @@ export const TOPIC_DEFAULTS = {
   segmentBytes: GIB,
   segmentS: 7 * 86400,
   retentionCheckIntervalS: 300,
+  /** Kafka default.replication.factor. */
+  replicationFactor: 1,
+  /** Brokers when the topic is replicated and does not say: a common three-broker cluster. */
+  replicatedBrokers: 3,
+  /** One follower fetch; Kafka's replica.fetch.wait.max.ms (500 ms) bounds a fetch's wait. */
+  replicationLagS: 0.01,
+  /** Kafka min.insync.replicas. */
+  minInsyncReplicas: 1,
 } as const;
 
 /** What every reader needs: the scenario's timing and the names seen so far. */
@@ -198,7 +212,60 @@ export function readTopic(fields: Fields, name: string): TopicConfig {
     segmentBytes,
     segmentS,
     retentionCheckIntervalS,
+    ...readReplication(fields),
   };
+}
+
+/** A topic's cluster: brokers, replication factor, replication lag, min.insync.replicas. */
+function readReplication(
+  fields: Fields,
+): Pick<TopicConfig, "brokers" | "replicationFactor" | "replicationLagS" | "minInsyncReplicas"> {
+  const wholeUpTo = (max: number) => (n: RawNode, p: string) => readWholeNumber(n, p, 1, max);
+  const replicationFactor = fields.read(
+    "replicationFactor",
+    wholeUpTo(LIMITS.brokersMax),
+    TOPIC_DEFAULTS.replicationFactor,
+  );
+  const brokers = fields.read(
+    "brokers",
+    wholeUpTo(LIMITS.brokersMax),
+    replicationFactor > 1 ? Math.max(TOPIC_DEFAULTS.replicatedBrokers, replicationFactor) : 1,
+  );
+  if (replicationFactor > brokers) {
+    failWith(
+      fields.get("replicationFactor")!,
+      fields.pathOf("replicationFactor"),
+      `a replication factor of at most ${brokers} (brokers)`,
+      `replicationFactor ${replicationFactor} needs ${replicationFactor} brokers (each replica on its own), the topic has ${brokers}`,
+    );
+  }
+  if (replicationFactor === 1 && fields.has("replicationLag")) {
+    failWith(
+      fields.get("replicationLag")!,
+      fields.pathOf("replicationLag"),
+      "replicationFactor > 1",
+      "'replicationLag' applies only with replicationFactor > 1 (a single replica has no followers)",
+    );
+  }
+  const replicationLagS = fields.read(
+    "replicationLag",
+    readDurationS,
+    TOPIC_DEFAULTS.replicationLagS,
+  );
+  const minInsyncReplicas = fields.read(
+    "minInsyncReplicas",
+    wholeUpTo(LIMITS.brokersMax),
+    TOPIC_DEFAULTS.minInsyncReplicas,
+  );
+  if (minInsyncReplicas > replicationFactor) {
+    failWith(
+      fields.get("minInsyncReplicas")!,
+      fields.pathOf("minInsyncReplicas"),
+      `at most replicationFactor (${replicationFactor})`,
+      `minInsyncReplicas ${minInsyncReplicas} is more than replicationFactor (${replicationFactor}): every acks=all write would be refused`,
+    );
+  }
+  return { brokers, replicationFactor, replicationLagS, minInsyncReplicas };
 }
 
 /**
@@ -250,17 +317,31 @@ export function readProducer(fields: Fields, name: string, ctx: Context): Produc
     (n, p) => readBytes(n, p, 1, LIMITS.messageSizeMaxBytes),
     MESSAGE_SIZE_DEFAULT_BYTES,
   );
-  const acks = fields.read("acks", (n, p) => readChoice(n, p, ["none", "all"] as const), "none");
+  const acks = fields.read(
+    "acks",
+    (n, p) => readChoice(n, p, ["none", "leader", "all"] as const),
+    "none",
+  );
   if (acks === "none") {
     for (const key of ACKED_PRODUCER_KEYS) {
       if (fields.has(key)) {
         failWith(
           fields.get(key)!,
           fields.pathOf(key),
-          "acks: all",
-          `'${key}' applies only with acks: all`,
+          "acks: leader or all",
+          `'${key}' applies only with acks: leader or all`,
         );
       }
+    }
+  } else if (acks === "leader" && fields.has("idempotent")) {
+    const idempotent = fields.read("idempotent", readBoolean, false);
+    if (idempotent) {
+      failWith(
+        fields.get("idempotent")!,
+        fields.pathOf("idempotent"),
+        "acks: all",
+        "'idempotent: true' needs acks: all (Kafka's enable.idempotence requires acks=all)",
+      );
     }
   }
   return {

@@ -1,22 +1,27 @@
 /**
- * `faults`: scheduled crashes of consumer instances and network partitions between two
- * components. Read after the components, since a fault names them (and a crash's default
- * down time is its consumer's `restart`).
+ * `faults`: scheduled crashes of consumer instances, network partitions between two
+ * components, and crashes of a topic's brokers. Read after the components, since a fault names
+ * them (and a crash's default down time is its consumer's `restart`).
  */
-import type { ConsumerConfig, FaultConfig, ProducerConfig } from "../models/config.ts";
+import type { ConsumerConfig, FaultConfig, ProducerConfig, TopicConfig } from "../models/config.ts";
 import { type Context, readPair } from "./components.ts";
 import { Fields, failWith, joinPath, readDurationS, readList, readName } from "./fields.ts";
 import { describeRaw, type RawNode } from "./raw.ts";
 
-export const FAULT_KEYS = ["at", "crash", "instance", "for", "partition"];
+export const FAULT_KEYS = ["at", "crash", "instance", "for", "partition", "crashBroker", "topic"];
 
-const FAULT_EXPECTED = "a fault { at, crash, instance, for } or { at, partition: [a, b], for }";
+/** The keys that say what kind of fault an entry is. */
+const KINDS = ["crash", "partition", "crashBroker"] as const;
+
+const FAULT_EXPECTED =
+  "a fault { at, crash, instance, for }, { at, partition: [a, b], for } or { at, crashBroker, topic, for }";
 const FAULTS_EXPECTED = `a list of faults, each ${FAULT_EXPECTED.replace("a fault ", "")}`;
 
-/** The components that exchange messages: whose links a partition can cut. */
+/** The components that exchange messages (whose links a partition can cut), and the topics. */
 export interface Wiring {
   producers: readonly ProducerConfig[];
   consumers: readonly ConsumerConfig[];
+  topics: readonly TopicConfig[];
 }
 
 export function readFaults(
@@ -31,22 +36,39 @@ export function readFaults(
 
 function readFault(node: RawNode, path: string, ctx: Context, wiring: Wiring): FaultConfig {
   const fields = Fields.open(node, path, FAULT_KEYS, FAULT_EXPECTED);
-  const hasCrash = fields.has("crash");
-  const hasPartition = fields.has("partition");
-  if (hasCrash && hasPartition) {
+  const kinds = KINDS.filter((key) => fields.has(key));
+  if (kinds.length > 1) {
+    const [first, second] = kinds;
     failWith(
-      fields.get("partition")!,
+      fields.get(second)!,
       path,
-      "crash or partition",
-      "give either 'crash' or 'partition', not both",
+      "crash, partition or crashBroker",
+      `give one of 'crash', 'partition' and 'crashBroker', not both '${first}' and '${second}'`,
     );
   }
-  if (!hasCrash && !hasPartition) {
+  if (kinds.length === 0) {
     failWith(
       fields.map,
       path,
       FAULT_EXPECTED,
-      "missing 'crash' or 'partition' (expected crash: <consumer> or partition: [a, b])",
+      "missing 'crash', 'partition' or 'crashBroker' (expected crash: <consumer>, partition: [a, b] or crashBroker: <broker number>)",
+    );
+  }
+  const kind = kinds[0];
+  if (kind !== "crashBroker" && fields.has("topic")) {
+    failWith(
+      fields.get("topic")!,
+      fields.pathOf("topic"),
+      "crashBroker",
+      "'topic' applies only to crashBroker faults (the topic whose broker crashes)",
+    );
+  }
+  if (kind !== "crash" && fields.has("instance")) {
+    failWith(
+      fields.get("instance")!,
+      fields.pathOf("instance"),
+      "crash",
+      "'instance' applies only to crash faults",
     );
   }
   const atS = readDurationS(fields.required("at", "a time like 2m"), fields.pathOf("at"));
@@ -59,9 +81,59 @@ function readFault(node: RawNode, path: string, ctx: Context, wiring: Wiring): F
       `at ${atS}s is at or after the end of the run (duration + drain = ${endS}s): the fault would never happen`,
     );
   }
-  return hasCrash
-    ? readCrash(fields, atS, ctx, wiring.consumers)
-    : readPartition(fields, atS, ctx, wiring);
+  if (kind === "crash") return readCrash(fields, atS, ctx, wiring.consumers);
+  if (kind === "partition") return readPartition(fields, atS, ctx, wiring);
+  return readBrokerCrash(fields, atS, ctx, wiring.topics);
+}
+
+/** `{ at, crashBroker: 1, topic: orders, for: 60s }`: a broker of the topic's cluster. */
+function readBrokerCrash(
+  fields: Fields,
+  atS: number,
+  ctx: Context,
+  topics: readonly TopicConfig[],
+): FaultConfig {
+  const topicNode = fields.get("topic");
+  let name: string;
+  if (topicNode !== undefined) {
+    name = readName(topicNode, fields.pathOf("topic"));
+    ctx.names.expect(name, ["topic"], topicNode, fields.pathOf("topic"));
+  } else if (topics.length === 1) {
+    name = topics[0].name;
+  } else if (topics.length === 0) {
+    failWith(
+      fields.get("crashBroker")!,
+      fields.pathOf("crashBroker"),
+      "a topic",
+      "'crashBroker' crashes a broker of a topic's cluster, and the scenario has no topic",
+    );
+  } else {
+    const names = topics.map((t) => t.name).join(", ");
+    const expected = `the name of a topic (there are ${topics.length}: ${names})`;
+    const problem = `missing 'topic' (expected ${expected})`;
+    failWith(fields.map, fields.pathOf("topic"), expected, problem);
+  }
+  const topic = topics.find((t) => t.name === name)!;
+  const brokerNode = fields.get("crashBroker")!;
+  const last = topic.brokers - 1;
+  const value = brokerNode.kind === "scalar" ? brokerNode.value : null;
+  if (!(typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= last)) {
+    const brokers =
+      topic.brokers === 1
+        ? "1 broker, number 0"
+        : `${topic.brokers} brokers, numbered 0 to ${last}`;
+    failWith(
+      brokerNode,
+      fields.pathOf("crashBroker"),
+      `a broker number from 0 to ${last}`,
+      `topic '${name}' has ${brokers}; got ${describeRaw(brokerNode)}`,
+    );
+  }
+  const downS = positiveDuration(
+    fields.required("for", "how long the broker stays down, a duration > 0 like 60s"),
+    fields.pathOf("for"),
+  );
+  return { kind: "broker-crash", atS, topic: name, broker: value, downS };
 }
 
 function readCrash(
@@ -107,14 +179,6 @@ function readInstance(node: RawNode, path: string, consumer: ConsumerConfig): nu
 }
 
 function readPartition(fields: Fields, atS: number, ctx: Context, wiring: Wiring): FaultConfig {
-  if (fields.has("instance")) {
-    failWith(
-      fields.get("instance")!,
-      fields.pathOf("instance"),
-      "crash",
-      "'instance' applies only to crash faults",
-    );
-  }
   const pairNode = fields.get("partition")!;
   const pairPath = fields.pathOf("partition");
   const [a, b] = readPair(

@@ -101,7 +101,7 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
   const links = readAllLinks(fields, ctx);
   const faults = fields.read<FaultConfig[]>(
     "faults",
-    (n, p) => readFaults(n, p, ctx, { producers, consumers }),
+    (n, p) => readFaults(n, p, ctx, { producers, consumers, topics }),
     [],
   );
   const expect = fields.read("expect", readExpectations, []);

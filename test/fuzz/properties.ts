@@ -183,12 +183,27 @@ export function configProblems(config: ScenarioConfig): string[] {
     );
   }
   // Topics arrive with streams; a config without them has none.
-  for (const t of config.topics ?? []) register("topic", t.name);
+  for (const t of config.topics ?? []) {
+    register("topic", t.name);
+    check(wholeAtLeast(t.partitions, 1), `${t.name}.partitions`);
+    check(wholeAtLeast(t.brokers, 1), `${t.name}.brokers`);
+    check(
+      wholeAtLeast(t.replicationFactor, 1) && t.replicationFactor <= t.brokers,
+      `${t.name}.replicationFactor ${t.replicationFactor} on ${t.brokers} brokers`,
+    );
+    check(
+      wholeAtLeast(t.minInsyncReplicas, 1) && t.minInsyncReplicas <= t.replicationFactor,
+      `${t.name}.minInsyncReplicas`,
+    );
+    check(finite(t.replicationLagS) && t.replicationLagS >= 0, `${t.name}.replicationLagS`);
+  }
   for (const p of config.producers) register("producer", p.name);
   for (const c of config.consumers) register("consumer", c.name);
   const logs = ["queue", "topic"];
   for (const p of config.producers) {
     check(logs.includes(kinds.get(p.to) ?? ""), `${p.name}.to ${p.to} is not a queue or topic`);
+    check(["none", "leader", "all"].includes(p.acks), `${p.name}.acks ${p.acks}`);
+    check(!p.idempotent || p.acks === "all", `${p.name} is idempotent without acks: all`);
     check(p.arrivals === "poisson" || p.arrivals === "constant", `${p.name}.arrivals`);
     check(finite(p.startS) && p.startS >= 0 && p.startS < config.durationS, `${p.name}.startS`);
     check(p.phases.length >= 1, `${p.name} has no phases`);
@@ -226,6 +241,16 @@ export function configProblems(config: ScenarioConfig): string[] {
     check(latency === null, `link ${id} latency: ${latency}`);
     check(probability(link.lossProbability), `link ${id} lossProbability`);
     check(probability(link.duplicateProbability), `link ${id} duplicateProbability`);
+  }
+  for (const f of config.faults ?? []) {
+    if (f.kind !== "broker-crash") continue;
+    const t = (config.topics ?? []).find((topic) => topic.name === f.topic);
+    check(t !== undefined, `broker crash on ${f.topic}, not a topic`);
+    check(
+      t !== undefined && Number.isSafeInteger(f.broker) && f.broker >= 0 && f.broker < t.brokers,
+      `broker crash of broker ${f.broker} of ${f.topic}`,
+    );
+    check(finite(f.downS) && f.downS > 0, `broker crash downS ${f.downS}`);
   }
   for (const e of config.expect) {
     check(EXPECTATION_METRICS.includes(e.metric), `expect metric ${e.metric}`);

@@ -70,7 +70,7 @@ export function consumer(
   };
 }
 
-/** A Kafka-like topic with its documented defaults (retention 7 d, segments 1 GiB). */
+/** A Kafka-like topic with its documented defaults (retention 7 d, segments 1 GiB, one replica). */
 export function topic(extra: Partial<TopicConfig> = {}): TopicConfig {
   return {
     name: "events",
@@ -80,6 +80,10 @@ export function topic(extra: Partial<TopicConfig> = {}): TopicConfig {
     segmentBytes: 1024 ** 3,
     segmentS: 7 * 86400,
     retentionCheckIntervalS: 300,
+    brokers: 1,
+    replicationFactor: 1,
+    replicationLagS: 0.01,
+    minInsyncReplicas: 1,
     ...extra,
   };
 }

@@ -302,3 +302,112 @@ describe("PartitionLog memory", () => {
     }
   });
 });
+
+describe("PartitionLog truncation (a leader's tail lost on failover)", () => {
+  it("cuts inside a segment: later segments go, the cut one shrinks, offsets are reused", () => {
+    // 300-byte records, 3 per 1000-byte segment: 8 records make [0,3) [3,6) [6,8).
+    const partition = log();
+    appendAt(partition, [0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(partition.segmentBaseOffsets()).toEqual([0, 3, 6]);
+    partition.truncateTo(4);
+    expect(partition.logEndOffset).toBe(4);
+    expect(partition.segmentBaseOffsets()).toEqual([0, 3]);
+    expect(partition.sizeBytes).toBe(4 * 300);
+    expect(() => partition.messageIdAt(4)).toThrow(RangeError);
+    // The next record gets offset 4; the shrunk segment [3, ...) takes two more before rolling.
+    expect(partition.append(999, 0, 8, 8, 300)).toBe(4);
+    expect(partition.messageIdAt(4)).toBe(999);
+    appendAt(partition, [9, 10]);
+    expect(partition.segmentBaseOffsets()).toEqual([0, 3, 6]);
+    expect(partition.sizeBytes).toBe(7 * 300);
+  });
+
+  it("cuts at a segment boundary, and to the log end (nothing)", () => {
+    const partition = log();
+    appendAt(partition, [0, 1, 2, 3, 4, 5, 6, 7]);
+    partition.truncateTo(8);
+    expect(partition.segmentBaseOffsets()).toEqual([0, 3, 6]);
+    partition.truncateTo(6);
+    expect(partition.segmentBaseOffsets()).toEqual([0, 3]);
+    expect(partition.sizeBytes).toBe(6 * 300);
+    // The active segment [3, 6) is full: the next record rolls a new one at 6.
+    appendAt(partition, [8]);
+    expect(partition.segmentBaseOffsets()).toEqual([0, 3, 6]);
+  });
+
+  it("may cut everything retained, never below the log start", () => {
+    const partition = log({ retentionS: 5 });
+    appendAt(partition, [0, 1, 2, 3, 4, 5, 6, 7]);
+    partition.enforceRetention(100);
+    expect(partition.logStartOffset).toBe(6);
+    expect(() => partition.truncateTo(5)).toThrow(RangeError);
+    expect(() => partition.truncateTo(9)).toThrow(RangeError);
+    expect(() => partition.truncateTo(6.5)).toThrow(RangeError);
+    partition.truncateTo(6);
+    expect(partition.logEndOffset).toBe(6);
+    expect(partition.sizeBytes).toBe(0);
+    expect(partition.segmentCount).toBe(1);
+    expect(partition.append(1, 0, 101, 101, 300)).toBe(6);
+  });
+
+  it("keeps marks with their records, through compaction", () => {
+    const partition = log({ retentionS: 1 });
+    for (let i = 0; i < 1000; i++) partition.append(i, 0, i, i, 300, i % 3);
+    partition.enforceRetention(2000);
+    const start = partition.logStartOffset;
+    expect(start).toBeGreaterThan(900);
+    for (let offset = start; offset < 1000; offset++) {
+      expect(partition.markAt(offset)).toBe(offset % 3);
+    }
+  });
+
+  it("does not delete by retention past a limit (a replicated log's high watermark)", () => {
+    const partition = log({ retentionS: 5 });
+    appendAt(partition, [0, 1, 2, 3, 4, 5, 6, 7]);
+    // Segments [0,3) and [3,6) are expired; only the one ending at or before 4 may go.
+    expect(partition.enforceRetention(100, undefined, 4)).toBe(3);
+    expect(partition.enforceRetention(100, undefined, 6)).toBe(6);
+  });
+
+  it("agrees with a plain array model under appends, retention and truncations", () => {
+    const partition = log({ segmentBytes: 3000, retentionS: 200, retentionBytes: 50_000 });
+    let model: { id: number; at: number; size: number; mark: number }[] = [];
+    let seed = 777;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    let t = 0;
+    let truncations = 0;
+    for (let i = 0; i < 20_000; i++) {
+      t += next();
+      const record = { id: i, at: t, size: 1 + Math.floor(next() * 700), mark: i % 3 };
+      expect(partition.append(record.id, 0, t, t, record.size, record.mark)).toBe(model.length);
+      model.push(record);
+      if (i % 53 === 0) partition.enforceRetention(t);
+      if (i % 31 === 0) {
+        const start = partition.logStartOffset;
+        const cut = Math.max(start, model.length - Math.floor(next() * 12));
+        partition.truncateTo(cut);
+        model = model.slice(0, cut);
+        truncations++;
+      }
+      let bytes = 0;
+      for (let o = partition.logStartOffset; o < model.length; o++) bytes += model[o].size;
+      if (i % 17 === 0) expect(partition.sizeBytes).toBe(bytes);
+    }
+    expect(truncations).toBeGreaterThan(600);
+    expect(partition.logEndOffset).toBe(model.length);
+    for (let offset = partition.logStartOffset; offset < model.length; offset++) {
+      expect(partition.messageIdAt(offset)).toBe(model[offset].id);
+      expect(partition.sizeBytesAt(offset)).toBe(model[offset].size);
+      expect(partition.markAt(offset)).toBe(model[offset].mark);
+    }
+    // Segment sizes add up: deleting every closed segment leaves the active one's bytes.
+    const bases = partition.segmentBaseOffsets();
+    let active = 0;
+    for (let o = bases[bases.length - 1]; o < model.length; o++) active += model[o].size;
+    partition.enforceRetention(t + 1e9);
+    expect(partition.sizeBytes).toBe(active);
+  });
+});

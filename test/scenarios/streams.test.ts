@@ -85,6 +85,10 @@ describe("a topic scenario", () => {
           segmentBytes: GIB,
           segmentS: 7 * DAY_S,
           retentionCheckIntervalS: 300,
+          brokers: 1,
+          replicationFactor: 1,
+          replicationLagS: 0.01,
+          minInsyncReplicas: 1,
         },
       ],
       consumers: [topicConsumer({})],
@@ -152,6 +156,10 @@ describe("a topic scenario", () => {
         segmentBytes: 64 * 1024 ** 2,
         segmentS: null,
         retentionCheckIntervalS: 30,
+        brokers: 1,
+        replicationFactor: 1,
+        replicationLagS: 0.01,
+        minInsyncReplicas: 1,
       },
     ]);
     expect(config.producers[0]).toMatchObject({ to: "signups", messageSizeBytes: 2000 });
@@ -631,18 +639,24 @@ describe("faults", () => {
     );
   });
 
-  it("are a crash or a partition", () => {
+  it("are a crash, a partition or a broker crash", () => {
     expect(messageOf(withFaults("{ at: 1s }"))).toBe(
-      "x.yaml:10:5: faults.0: missing 'crash' or 'partition' (expected crash: <consumer> or partition: [a, b])",
+      "x.yaml:10:5: faults.0: missing 'crash', 'partition' or 'crashBroker' (expected crash: <consumer>, partition: [a, b] or crashBroker: <broker number>)",
     );
     expect(messageOf(withFaults("{ at: 1s, crash: workers, partition: [api, orders] }"))).toBe(
-      "x.yaml:10:42: faults.0: give either 'crash' or 'partition', not both",
+      "x.yaml:10:42: faults.0: give one of 'crash', 'partition' and 'crashBroker', not both 'crash' and 'partition'",
+    );
+    expect(messageOf(withFaults("{ at: 1s, partition: [api, orders], crashBroker: 0 }"))).toBe(
+      "x.yaml:10:54: faults.0: give one of 'crash', 'partition' and 'crashBroker', not both 'partition' and 'crashBroker'",
     );
     expect(messageOf(withFaults("{ at: 1s, crash: workers, duration: 5s }"))).toBe(
-      "x.yaml:10:31: faults.0.duration: unknown key 'duration' (expected one of: at, crash, instance, for, partition)",
+      "x.yaml:10:31: faults.0.duration: unknown key 'duration' (expected one of: at, crash, instance, for, partition, crashBroker, topic)",
     );
     expect(messageOf(scenarioText({ bottom: "faults: { at: 1s }" }))).toBe(
-      "x.yaml:9:9: faults: expected a list of faults, each { at, crash, instance, for } or { at, partition: [a, b], for }, got a mapping",
+      "x.yaml:9:9: faults: expected a list of faults, each { at, crash, instance, for }, { at, partition: [a, b], for } or { at, crashBroker, topic, for }, got a mapping",
+    );
+    expect(messageOf(withFaults("{ at: 1s, crash: workers, topic: orders }"))).toBe(
+      "x.yaml:10:38: faults.0.topic: 'topic' applies only to crashBroker faults (the topic whose broker crashes)",
     );
   });
 
