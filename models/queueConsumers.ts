@@ -10,12 +10,11 @@
  *   visibility timeout expired) commits neither.
  * Deliveries and acks cross network links. Instances crash (scheduled or at random) and restart.
  */
-import { type Distribution, makeDistribution } from "../sim/distributions.ts";
 import type { Kernel } from "../sim/kernel.ts";
-import type { RandomStreams, Rng } from "../sim/random.ts";
+import type { RandomStreams } from "../sim/random.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { ConsumerConfig } from "./config.ts";
-import { type IdempotencyStore, makeIdempotencyStore } from "./idempotency.ts";
+import { ConsumerTraits } from "./consumerTraits.ts";
 import type { Link } from "./link.ts";
 import type { MessageStore } from "./messages.ts";
 import type { RunStats } from "./stats.ts";
@@ -54,10 +53,7 @@ export class QueueConsumers implements DeliveryTarget {
   private readonly tokenDoneEvent: Float64Array;
   private readonly instanceDown: Uint8Array;
 
-  private readonly processing: Distribution;
-  private readonly failureRng: Rng;
-  private readonly crashRng: Rng;
-  private readonly idempotency: IdempotencyStore | null;
+  private readonly traits: ConsumerTraits;
   private readonly doneHandler: number;
   private readonly repollHandler: number;
   private readonly restartHandler: number;
@@ -86,14 +82,7 @@ export class QueueConsumers implements DeliveryTarget {
     this.tokenDoneEvent = new Float64Array(tokens).fill(-1);
     this.instanceDown = new Uint8Array(config.count);
     const name = config.name;
-    this.processing = makeDistribution(
-      config.processing,
-      streams.stream(`consumer:${name}/processing`),
-    );
-    this.failureRng = streams.stream(`consumer:${name}/failures`);
-    this.crashRng = streams.stream(`consumer:${name}/crashes`);
-    this.idempotency =
-      config.idempotency.kind === "none" ? null : makeIdempotencyStore(config.idempotency);
+    this.traits = new ConsumerTraits(config, streams);
     this.doneHandler = kernel.register(`consumer:${name}/done`, (token) => this.done(token));
     this.repollHandler = kernel.register(`consumer:${name}/repoll`, (token) => {
       if (this.tokenState[token] === TokenState.repolling) this.offer(token);
@@ -154,7 +143,7 @@ export class QueueConsumers implements DeliveryTarget {
       this.sendAck(token, AckKind.ack);
     }
     this.tokenDoneEvent[token] = this.kernel.schedule(
-      this.processing.sample(),
+      this.traits.processing.sample(),
       this.doneHandler,
       token,
     );
@@ -169,8 +158,7 @@ export class QueueConsumers implements DeliveryTarget {
 
   private done(token: number): void {
     this.tokenDoneEvent[token] = -1;
-    const failureProbability = this.config.failureProbability;
-    const failed = failureProbability > 0 && this.failureRng.next() < failureProbability;
+    const failed = this.traits.failed();
     const commit = this.config.commit;
     if (failed) {
       this.stats.processingFailures++;
@@ -193,7 +181,7 @@ export class QueueConsumers implements DeliveryTarget {
         this.tokenKeyIndex[token],
         this.tokenProducedAtS[token],
         cause,
-        this.idempotency,
+        this.traits.idempotency,
       );
       if (commit === "before-processing") this.release(token, null);
       else this.sendAck(token, AckKind.ack);
@@ -218,7 +206,7 @@ export class QueueConsumers implements DeliveryTarget {
         store.keyIndex[slot],
         store.producedAtS[slot],
         store.cause[slot],
-        this.idempotency,
+        this.traits.idempotency,
       );
       this.queue.ack(slot, receipt);
     } else {
@@ -274,16 +262,13 @@ export class QueueConsumers implements DeliveryTarget {
   }
 
   private scheduleRandomCrash(): void {
-    const ratePerS = this.config.crashRatePerS * this.config.count;
-    if (ratePerS <= 0) return;
-    const gapS = -Math.log(1 - this.crashRng.next()) / ratePerS;
-    this.kernel.schedule(gapS, this.randomCrashHandler);
+    const gapS = this.traits.nextCrashGapS();
+    if (gapS !== null) this.kernel.schedule(gapS, this.randomCrashHandler);
   }
 
   /** One crash of the pool's Poisson crash process hits an instance chosen at random. */
   private randomCrash(): void {
-    const instance = Math.floor(this.crashRng.next() * this.config.count);
-    this.crash(instance, this.config.restartS);
+    this.crash(this.traits.crashedInstance(), this.config.restartS);
     this.scheduleRandomCrash();
   }
 

@@ -26,13 +26,12 @@
  * commit applies the member's latest offsets when it arrives; a failed record is retried in place
  * after `nackDelayS` (blocking its partition).
  */
-import { type Distribution, makeDistribution } from "../sim/distributions.ts";
 import type { Kernel } from "../sim/kernel.ts";
-import type { RandomStreams, Rng } from "../sim/random.ts";
+import type { RandomStreams } from "../sim/random.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { ConsumerConfig } from "./config.ts";
+import { ConsumerTraits } from "./consumerTraits.ts";
 import { InvariantError } from "./errors.ts";
-import { type IdempotencyStore, makeIdempotencyStore } from "./idempotency.ts";
 import type { Link } from "./link.ts";
 import type { PartitionLog } from "./partitionLog.ts";
 import type { PartitionState } from "./replication.ts";
@@ -98,10 +97,7 @@ export class StreamGroup {
 
   private fetchLink: Link | null = null;
   private commitLink: Link | null = null;
-  private readonly processing: Distribution;
-  private readonly failureRng: Rng;
-  private readonly crashRng: Rng;
-  private readonly idempotency: IdempotencyStore | null;
+  private readonly traits: ConsumerTraits;
   private readonly handlers: {
     poll: number;
     done: number;
@@ -156,15 +152,7 @@ export class StreamGroup {
     this.batchProducedAtS = new Float64Array(batchSlots);
     this.batchCause = new Uint8Array(batchSlots);
 
-    const name = config.name;
-    this.processing = makeDistribution(
-      config.processing,
-      streams.stream(`consumer:${name}/processing`),
-    );
-    this.failureRng = streams.stream(`consumer:${name}/failures`);
-    this.crashRng = streams.stream(`consumer:${name}/crashes`);
-    this.idempotency =
-      config.idempotency.kind === "none" ? null : makeIdempotencyStore(config.idempotency);
+    this.traits = new ConsumerTraits(config, streams);
     const on = (what: string, handler: (a: number, b: number) => void) =>
       kernel.register(`group:${config.group}/${what}`, handler);
     this.handlers = {
@@ -376,14 +364,17 @@ export class StreamGroup {
       this.batchDone(m);
       return;
     }
-    this.doneEvent[m] = this.kernel.schedule(this.processing.sample(), this.handlers.done, m);
+    this.doneEvent[m] = this.kernel.schedule(
+      this.traits.processing.sample(),
+      this.handlers.done,
+      m,
+    );
   }
 
   private done(m: number): void {
     this.doneEvent[m] = -1;
     const slot = m * this.batchMax + this.batchNext[m];
-    const failureProbability = this.config.failureProbability;
-    if (failureProbability > 0 && this.failureRng.next() < failureProbability) {
+    if (this.traits.failed()) {
       this.stats.processingFailures++;
       this.kernel.schedule(this.config.nackDelayS, this.handlers.retry, m, this.epoch[m]);
       return;
@@ -430,7 +421,7 @@ export class StreamGroup {
       this.batchKeyIndex[slot],
       this.batchProducedAtS[slot],
       this.batchCause[slot],
-      this.idempotency,
+      this.traits.idempotency,
     );
   }
 
@@ -699,13 +690,12 @@ export class StreamGroup {
   }
 
   private scheduleRandomCrash(): void {
-    const ratePerS = this.config.crashRatePerS * this.members;
-    if (ratePerS <= 0) return;
-    this.kernel.schedule(-Math.log(1 - this.crashRng.next()) / ratePerS, this.handlers.randomCrash);
+    const gapS = this.traits.nextCrashGapS();
+    if (gapS !== null) this.kernel.schedule(gapS, this.handlers.randomCrash);
   }
 
   private randomCrash(): void {
-    this.crash(Math.floor(this.crashRng.next() * this.members), this.config.restartS);
+    this.crash(this.traits.crashedInstance(), this.config.restartS);
     this.scheduleRandomCrash();
   }
 

@@ -1,0 +1,49 @@
+/**
+ * What every consumer has, whatever it reads (a queue or a topic): a processing time, transient
+ * failures, random crashes of its instances, and an idempotency store. Each draws from its own
+ * random stream named after the consumer, so changing one does not shift the others.
+ */
+import { type Distribution, makeDistribution } from "../sim/distributions.ts";
+import type { RandomStreams, Rng } from "../sim/random.ts";
+import type { ConsumerConfig } from "./config.ts";
+import { type IdempotencyStore, makeIdempotencyStore } from "./idempotency.ts";
+
+export class ConsumerTraits {
+  readonly processing: Distribution;
+  /** Null when the consumer applies every effect (no idempotency). */
+  readonly idempotency: IdempotencyStore | null;
+  private readonly failureRng: Rng;
+  private readonly crashRng: Rng;
+
+  constructor(
+    private readonly config: ConsumerConfig,
+    streams: RandomStreams,
+  ) {
+    const name = config.name;
+    this.processing = makeDistribution(
+      config.processing,
+      streams.stream(`consumer:${name}/processing`),
+    );
+    this.failureRng = streams.stream(`consumer:${name}/failures`);
+    this.crashRng = streams.stream(`consumer:${name}/crashes`);
+    this.idempotency =
+      config.idempotency.kind === "none" ? null : makeIdempotencyStore(config.idempotency);
+  }
+
+  /** Whether the processing that just ended failed (a transient error). */
+  failed(): boolean {
+    const failureProbability = this.config.failureProbability;
+    return failureProbability > 0 && this.failureRng.next() < failureProbability;
+  }
+
+  /** Time to the next random crash among the instances (a Poisson process), or null for none. */
+  nextCrashGapS(): number | null {
+    const ratePerS = this.config.crashRatePerS * this.config.count;
+    return ratePerS > 0 ? -Math.log(1 - this.crashRng.next()) / ratePerS : null;
+  }
+
+  /** The instance a random crash hits. */
+  crashedInstance(): number {
+    return Math.floor(this.crashRng.next() * this.config.count);
+  }
+}
