@@ -2,7 +2,7 @@
  * Runs one scenario variant: wires it (models/world.ts), runs it to the end of its drain, checks
  * conservation of messages, and returns its summary and time series.
  */
-import type { LatencyHistogram } from "../sim/histogram.ts";
+import { LatencyHistogram } from "../sim/histogram.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { ScenarioConfig } from "./config.ts";
 import { checkConservation } from "./conservation.ts";
@@ -55,7 +55,7 @@ function summarize(world: World): VariantSummary {
       duplicateEffects: sum((s) => s.fates.duplicateEffects),
       conserved: true,
     },
-    latency: latencyStats(stats.latency),
+    latency: latencyStats(mergedLatency(world.subscriptions)),
     queueWait: latencyStats(stats.queueWait),
     throughput: {
       producedPerS: windowS > 0 ? stats.producedInWindow / windowS : 0,
@@ -91,6 +91,13 @@ function summarize(world: World): VariantSummary {
   };
   summary.expectations = evaluateExpectations(config.expect, summary);
   return summary;
+}
+
+/** End-to-end latency over all subscriptions: their histograms merged. */
+function mergedLatency(subscriptions: Subscription[]): LatencyHistogram {
+  const merged = new LatencyHistogram();
+  for (const subscription of subscriptions) merged.merge(subscription.latency);
+  return merged;
 }
 
 function fatesOf(subscription: Subscription): Fates {
