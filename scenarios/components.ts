@@ -157,9 +157,8 @@ export function readQueue(fields: Fields, name: string): QueueConfig {
   );
   const fifo = fields.read("fifo", readBoolean, false);
   if (!fifo && fields.has("deduplicationWindow")) {
-    failWith(
-      fields.get("deduplicationWindow")!,
-      fields.pathOf("deduplicationWindow"),
+    fields.refuse(
+      "deduplicationWindow",
       "fifo: true",
       "'deduplicationWindow' applies only to fifo: true",
     );
@@ -232,17 +231,15 @@ function readReplication(
     replicationFactor > 1 ? Math.max(TOPIC_DEFAULTS.replicatedBrokers, replicationFactor) : 1,
   );
   if (replicationFactor > brokers) {
-    failWith(
-      fields.get("replicationFactor")!,
-      fields.pathOf("replicationFactor"),
+    fields.refuse(
+      "replicationFactor",
       `a replication factor of at most ${brokers} (brokers)`,
       `replicationFactor ${replicationFactor} needs ${replicationFactor} brokers (each replica on its own), the topic has ${brokers}`,
     );
   }
   if (replicationFactor === 1 && fields.has("replicationLag")) {
-    failWith(
-      fields.get("replicationLag")!,
-      fields.pathOf("replicationLag"),
+    fields.refuse(
+      "replicationLag",
       "replicationFactor > 1",
       "'replicationLag' applies only with replicationFactor > 1 (a single replica has no followers)",
     );
@@ -258,9 +255,8 @@ function readReplication(
     TOPIC_DEFAULTS.minInsyncReplicas,
   );
   if (minInsyncReplicas > replicationFactor) {
-    failWith(
-      fields.get("minInsyncReplicas")!,
-      fields.pathOf("minInsyncReplicas"),
+    fields.refuse(
+      "minInsyncReplicas",
       `at most replicationFactor (${replicationFactor})`,
       `minInsyncReplicas ${minInsyncReplicas} is more than replicationFactor (${replicationFactor}): every acks=all write would be refused`,
     );
@@ -298,9 +294,8 @@ export function readProducer(fields: Fields, name: string, ctx: Context): Produc
   const to = readDestination(fields, "to", ctx);
   const startS = fields.read("start", readDurationS, 0);
   if (startS >= ctx.durationS) {
-    failWith(
-      fields.get("start")!,
-      fields.pathOf("start"),
+    fields.refuse(
+      "start",
       "a start before duration",
       `starts at ${startS}s, at or after the end of duration (${ctx.durationS}s): it would never publish`,
     );
@@ -325,20 +320,14 @@ export function readProducer(fields: Fields, name: string, ctx: Context): Produc
   if (acks === "none") {
     for (const key of ACKED_PRODUCER_KEYS) {
       if (fields.has(key)) {
-        failWith(
-          fields.get(key)!,
-          fields.pathOf(key),
-          "acks: leader or all",
-          `'${key}' applies only with acks: leader or all`,
-        );
+        fields.refuse(key, "acks: leader or all", `'${key}' applies only with acks: leader or all`);
       }
     }
   } else if (acks === "leader" && fields.has("idempotent")) {
     const idempotent = fields.read("idempotent", readBoolean, false);
     if (idempotent) {
-      failWith(
-        fields.get("idempotent")!,
-        fields.pathOf("idempotent"),
+      fields.refuse(
+        "idempotent",
         "acks: all",
         "'idempotent: true' needs acks: all (Kafka's enable.idempotence requires acks=all)",
       );
@@ -392,12 +381,7 @@ function readLoad(
   }
   if (!hasPhases) {
     if (fields.has("repeat")) {
-      failWith(
-        fields.get("repeat")!,
-        fields.pathOf("repeat"),
-        "phases",
-        "'repeat' applies only to 'phases'",
-      );
+      fields.refuse("repeat", "phases", "'repeat' applies only to 'phases'");
     }
     const ratePerS = readRatePerS(
       fields.required("rate", "a rate like 500/s (or 'phases')"),
@@ -437,12 +421,7 @@ function readKeys(node: RawNode, path: string): KeyConfig {
     "uniform",
   );
   if (skew !== "zipf" && fields.has("exponent")) {
-    failWith(
-      fields.get("exponent")!,
-      fields.pathOf("exponent"),
-      "skew: zipf",
-      "'exponent' applies only to skew: zipf",
-    );
+    fields.refuse("exponent", "skew: zipf", "'exponent' applies only to skew: zipf");
   }
   const zipfExponent = fields.read("exponent", readPositiveNumber, 1);
   return { count, skew, zipfExponent };
@@ -469,9 +448,8 @@ export const LINK_END_KINDS: readonly ComponentKind[] = ["producer", "queue", "t
 function readEnds(fields: Fields, ctx: Context): [string, string][] {
   if (fields.has("between")) {
     if (fields.has("from") || fields.has("to")) {
-      failWith(
-        fields.get("between")!,
-        fields.pathOf("between"),
+      fields.refuse(
+        "between",
         "between or from/to",
         "give either 'between' or 'from' and 'to', not both",
       );

@@ -86,7 +86,9 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
   const onTopic = topic !== null;
   if (!onTopic) {
     for (const key of TOPIC_CONSUMER_KEYS) {
-      if (fields.has(key)) refuse(fields, key, `'${key}' applies only to consumers of a topic`);
+      if (fields.has(key)) {
+        fields.refuse(key, `no '${key}' here`, `'${key}' applies only to consumers of a topic`);
+      }
     }
   }
   const count = fields.read(
@@ -100,9 +102,9 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     1,
   );
   if (onTopic && concurrency !== 1) {
-    refuse(
-      fields,
+    fields.refuse(
       "concurrency",
+      "no 'concurrency' here",
       `a consumer of a topic processes one record at a time (Kafka's poll loop runs on one thread), so concurrency must be 1; for more parallelism raise 'count' (up to one instance per partition)`,
     );
   }
@@ -117,14 +119,18 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     "nack",
   );
   if (onTopic && onFailure === "timeout") {
-    refuse(
-      fields,
+    fields.refuse(
       "onFailure",
+      "no 'onFailure' here",
       "onFailure: timeout applies only to consumers of a queue: a topic has no visibility timeout (with nack, a failed record is retried in place after nackDelay)",
     );
   }
   if (onFailure !== "nack" && fields.has("nackDelay")) {
-    refuse(fields, "nackDelay", "'nackDelay' applies only to onFailure: nack");
+    fields.refuse(
+      "nackDelay",
+      "no 'nackDelay' here",
+      "'nackDelay' applies only to onFailure: nack",
+    );
   }
   const nackDelayS = fields.read("nackDelay", readDurationS, 0);
   const commit = fields.read(
@@ -133,14 +139,18 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     CONSUMER_DEFAULTS.commit,
   );
   if (!onTopic && commit === "auto") {
-    refuse(
-      fields,
+    fields.refuse(
       "commit",
+      "no 'commit' here",
       "commit: auto applies only to consumers of a topic (it is Kafka's enable.auto.commit); a queue consumer acks before-processing, after-processing or transactional",
     );
   }
   if (commit !== "auto" && fields.has("autoCommitInterval")) {
-    refuse(fields, "autoCommitInterval", "'autoCommitInterval' applies only to commit: auto");
+    fields.refuse(
+      "autoCommitInterval",
+      "no 'autoCommitInterval' here",
+      "'autoCommitInterval' applies only to commit: auto",
+    );
   }
   const autoCommitIntervalS = fields.read(
     "autoCommitInterval",
@@ -153,11 +163,10 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
   const startS = fields.read("start", readDurationS, 0);
   const endS = ctx.durationS + ctx.drainS;
   if (startS >= endS) {
-    refuse(
-      fields,
+    fields.refuse(
       "start",
-      `starts at ${startS}s, at or after the end of the run (duration + drain = ${endS}s): it would never consume`,
       "a start before the end of duration + drain",
+      `starts at ${startS}s, at or after the end of the run (duration + drain = ${endS}s): it would never consume`,
     );
   }
   const restartS = fields.read("restart", positiveDuration, CONSUMER_DEFAULTS.restartS);
@@ -179,11 +188,10 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     CONSUMER_DEFAULTS.heartbeatIntervalS,
   );
   if (heartbeatIntervalS >= sessionTimeoutS) {
-    refuse(
-      fields,
+    fields.refuse(
       fields.has("heartbeatInterval") ? "heartbeatInterval" : "sessionTimeout",
-      `heartbeatInterval (${heartbeatIntervalS}s) must be shorter than sessionTimeout (${sessionTimeoutS}s), or the group drops the member between heartbeats`,
       "heartbeatInterval < sessionTimeout",
+      `heartbeatInterval (${heartbeatIntervalS}s) must be shorter than sessionTimeout (${sessionTimeoutS}s), or the group drops the member between heartbeats`,
     );
   }
   const maxPollIntervalS = fields.read(
@@ -222,9 +230,6 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
 }
 
 /** A rule on a field's value or presence, blamed on the field (or, when absent, its mapping). */
-function refuse(fields: Fields, key: string, problem: string, expected?: string): never {
-  failWith(fields.nodeOrSelf(key), fields.pathOf(key), expected ?? `no '${key}' here`, problem);
-}
 
 function positiveDuration(node: RawNode, path: string): number {
   return readDurationS(node, path, { exclusive: true });
@@ -233,7 +238,7 @@ function positiveDuration(node: RawNode, path: string): number {
 /** `queue: orders` or `topic: signups`, not both; neither: the scenario's only queue or topic. */
 function readSource(fields: Fields, ctx: Context): { queue: string | null; topic: string | null } {
   if (fields.has("queue") && fields.has("topic")) {
-    refuse(fields, "topic", "give either 'queue' or 'topic', not both", "queue or topic");
+    fields.refuse("topic", "queue or topic", "give either 'queue' or 'topic', not both");
   }
   const key = fields.has("queue") ? "queue" : fields.has("topic") ? "topic" : null;
   if (key === null) {
@@ -313,11 +318,10 @@ export function checkGroups(consumers: { fields: Fields; config: ConsumerConfig 
     if (previous !== undefined) {
       const line = previous.line === null ? "" : ` (line ${previous.line})`;
       const defaulted = fields.has("group") ? "" : " (by default a consumer's group is its name)";
-      refuse(
-        fields,
+      fields.refuse(
         "group",
-        `consumer '${previous.name}'${line} already reads topic '${config.topic}' in group '${config.group}'${defaulted}; give each consumer its own group, and raise 'count' for more members of one group`,
         "a group no other consumer of the topic uses",
+        `consumer '${previous.name}'${line} already reads topic '${config.topic}' in group '${config.group}'${defaulted}; give each consumer its own group, and raise 'count' for more members of one group`,
       );
     }
     seen.set(id, { name: config.name, line: fields.nodeOrSelf("group").at.line });

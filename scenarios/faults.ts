@@ -56,27 +56,20 @@ function readFault(node: RawNode, path: string, ctx: Context, wiring: Wiring): F
   }
   const kind = kinds[0];
   if (kind !== "crashBroker" && fields.has("topic")) {
-    failWith(
-      fields.get("topic")!,
-      fields.pathOf("topic"),
+    fields.refuse(
+      "topic",
       "crashBroker",
       "'topic' applies only to crashBroker faults (the topic whose broker crashes)",
     );
   }
   if (kind !== "crash" && fields.has("instance")) {
-    failWith(
-      fields.get("instance")!,
-      fields.pathOf("instance"),
-      "crash",
-      "'instance' applies only to crash faults",
-    );
+    fields.refuse("instance", "crash", "'instance' applies only to crash faults");
   }
   const atS = readDurationS(fields.required("at", "a time like 2m"), fields.pathOf("at"));
   const endS = ctx.durationS + ctx.drainS;
   if (atS >= endS) {
-    failWith(
-      fields.get("at")!,
-      fields.pathOf("at"),
+    fields.refuse(
+      "at",
       "a time before the end of duration + drain",
       `at ${atS}s is at or after the end of the run (duration + drain = ${endS}s): the fault would never happen`,
     );
@@ -101,9 +94,8 @@ function readBrokerCrash(
   } else if (topics.length === 1) {
     name = topics[0].name;
   } else if (topics.length === 0) {
-    failWith(
-      fields.get("crashBroker")!,
-      fields.pathOf("crashBroker"),
+    fields.refuse(
+      "crashBroker",
       "a topic",
       "'crashBroker' crashes a broker of a topic's cluster, and the scenario has no topic",
     );
@@ -147,9 +139,8 @@ function readCrash(
   ctx.names.expect(name, ["consumer"], node, fields.pathOf("crash"));
   const consumer = consumers.find((c) => c.name === name)!;
   if (atS < consumer.startS) {
-    failWith(
-      fields.get("at")!,
-      fields.pathOf("at"),
+    fields.refuse(
+      "at",
       `a time at or after '${name}' starts`,
       `at ${atS}s is before '${name}' starts (start: ${consumer.startS}s): there is nothing to crash yet`,
     );

@@ -104,6 +104,11 @@ export class Fields {
   nodeOrSelf(key: string): RawNode {
     return this.get(key) ?? this.map;
   }
+
+  /** Fails at field `key` (or this mapping when it is absent), e.g. a field that does not apply. */
+  refuse(key: string, expected: string, problem: string): never {
+    failWith(this.nodeOrSelf(key), this.pathOf(key), expected, problem);
+  }
 }
 
 function scalar(node: RawNode, path: string, expected: string): RawScalar {
