@@ -130,6 +130,10 @@ export interface Counters {
   producerGaveUp: number;
   /** Sends dropped by network partitions. */
   partitionDrops: number;
+  /** Partition leaders elected after a broker crash. */
+  leaderElections: number;
+  /** Records cut from partition logs on leader failover (appended, never replicated). */
+  truncatedRecords: number;
   processingFailures: number;
   linkLosses: number;
   linkDuplicates: number;
@@ -209,6 +213,8 @@ export const COUNTERS_KEYS = {
   producerRetries: true,
   producerGaveUp: true,
   partitionDrops: true,
+  leaderElections: true,
+  truncatedRecords: true,
   processingFailures: true,
   linkLosses: true,
   linkDuplicates: true,

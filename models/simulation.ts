@@ -17,6 +17,7 @@ import type {
   VariantSummary,
 } from "./results.ts";
 import type { Subscription } from "./subscription.ts";
+import type { Topic } from "./topic.ts";
 import { World } from "./world.ts";
 
 export interface SimulateOptions {
@@ -42,6 +43,8 @@ function summarize(world: World): VariantSummary {
     world.links.reduce((total, link) => total + pick(link), 0);
   const groupSum = (pick: (group: World["streamGroups"][number]) => number) =>
     world.streamGroups.reduce((total, group) => total + pick(group), 0);
+  const topicSum = (pick: (topic: Topic) => number) =>
+    [...world.topics.values()].reduce((total, topic) => total + pick(topic), 0);
   const poolSum = (pick: (pool: World["queueConsumers"][number]) => number) =>
     world.queueConsumers.reduce((total, pool) => total + pick(pool), 0);
   const summary: VariantSummary = {
@@ -80,6 +83,8 @@ function summarize(world: World): VariantSummary {
       producerRetries: world.producerClients.reduce((total, client) => total + client.retries, 0),
       producerGaveUp: world.producerClients.reduce((total, client) => total + client.givenUp, 0),
       partitionDrops: linkSum((link) => link.partitionDrops),
+      leaderElections: topicSum((topic) => topic.replication.elections),
+      truncatedRecords: topicSum((topic) => topic.replication.truncatedRecords),
       processingFailures: stats.processingFailures,
       linkLosses: linkSum((link) => link.losses),
       linkDuplicates: linkSum((link) => link.duplicates),

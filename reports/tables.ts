@@ -309,6 +309,8 @@ const COUNTER_LABELS = {
   deduplicatedByBroker: "duplicates dropped by the broker",
   producerRetries: "producer retries",
   producerGaveUp: "producer gave up",
+  leaderElections: "leader elections",
+  truncatedRecords: "records truncated on failover",
   partitionDrops: "sends dropped by network partitions",
   processingFailures: "processing failures",
   linkLosses: "link losses",

@@ -66,6 +66,8 @@ const NO_STREAM_COUNTERS = {
   producerRetries: 0,
   producerGaveUp: 0,
   partitionDrops: 0,
+  leaderElections: 0,
+  truncatedRecords: 0,
 } as const satisfies Partial<Counters>;
 
 /** Subscriptions of the first variant: their fates sum to the variant's. */

@@ -73,6 +73,8 @@ describe("summaryJson", () => {
       "producerRetries",
       "producerGaveUp",
       "partitionDrops",
+      "leaderElections",
+      "truncatedRecords",
       "processingFailures",
       "linkLosses",
       "linkDuplicates",
@@ -291,7 +293,8 @@ describe("summaryMarkdown", () => {
     expect(markdown).toContain(
       "_Zero in every variant, not shown: fenced commits, offset resets, duplicates skipped, " +
         "duplicates dropped by the broker, producer retries, producer gave up, " +
-        "sends dropped by network partitions, link duplicates._",
+        "sends dropped by network partitions, leader elections, records truncated on failover, " +
+        "link duplicates._",
     );
     const result = smallRunResult();
     result.variants[1].summary.counters.partitionDrops = 7;
