@@ -83,6 +83,9 @@ function runCommand(args: RunArgs): number {
   } catch (error) {
     for (const sink of sinks) sink.close();
     folder.discard();
+    if (error instanceof InvariantError && error.variant !== null) {
+      error.replay = `${replayCommand(args.scenario, seed, args.set)} --variant ${error.variant} --trace`;
+    }
     throw error;
   }
   process.stdout.write(terminalTable(result, { color: process.stdout.isTTY === true }));
@@ -139,6 +142,7 @@ function guarded(command: () => number): void {
       process.exitCode = EXIT_BAD_INPUT;
     } else if (error instanceof InvariantError) {
       process.stderr.write(`internal error (a queuelab bug, please report it): ${error.message}\n`);
+      if (error.replay !== null) process.stderr.write(`replay: ${error.replay}\n`);
       process.exitCode = EXIT_INTERNAL;
     } else {
       throw error;

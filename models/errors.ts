@@ -6,11 +6,22 @@ export class ModelConfigError extends Error {}
  * replay it. Thrown, never swallowed.
  */
 export class InvariantError extends Error {
+  /** The command that replays the run, when the caller knows it. */
+  replay: string | null = null;
+
   constructor(
-    message: string,
+    /** What broke, without the time and seed. */
+    readonly problem: string,
     readonly timeS: number,
     readonly seed: number | null = null,
+    readonly variant: string | null = null,
   ) {
-    super(`invariant broken at t=${timeS}s${seed === null ? "" : ` (seed ${seed})`}: ${message}`);
+    const where = [
+      seed === null ? "" : `seed ${seed}`,
+      variant === null ? "" : `variant ${variant}`,
+    ]
+      .filter((part) => part !== "")
+      .join(", ");
+    super(`invariant broken at t=${timeS}s${where === "" ? "" : ` (${where})`}: ${problem}`);
   }
 }

@@ -3,9 +3,11 @@
  * conservation of messages, and returns its summary and time series.
  */
 import { LatencyHistogram } from "../sim/histogram.ts";
+import { KernelError } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { ScenarioConfig } from "./config.ts";
 import { checkConservation } from "./conservation.ts";
+import { InvariantError } from "./errors.ts";
 import { evaluateExpectations } from "./expectations.ts";
 import type {
   Fates,
@@ -28,8 +30,20 @@ export interface SimulateOptions {
 
 export function simulate(config: ScenarioConfig, options: SimulateOptions): VariantResult {
   const world = new World(config, options.seed, options.trace ?? null);
-  world.run();
-  checkConservation(world);
+  try {
+    world.run();
+    checkConservation(world);
+  } catch (error) {
+    // Components know the virtual time of a broken invariant, not the run it belongs to: add
+    // the seed and variant, so the report of the bug says how to replay it.
+    if (error instanceof InvariantError) {
+      throw new InvariantError(error.problem, error.timeS, options.seed, options.variantName);
+    }
+    if (error instanceof KernelError) {
+      throw new InvariantError(error.message, world.kernel.nowS, options.seed, options.variantName);
+    }
+    throw error;
+  }
   return { name: options.variantName, summary: summarize(world), series: series(world) };
 }
 

@@ -1,6 +1,7 @@
 /** Commit points on a task queue, idempotent consumers, and conservation under random faults. */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { CommitPoint, ScenarioConfig } from "../../models/config.ts";
+import { FateLedger } from "../../models/ledger.ts";
 import { simulate } from "../../models/simulation.ts";
 import { consumer, link, producer, queue, scenario, streamConsumer, topic } from "./configs.ts";
 
@@ -166,6 +167,26 @@ describe("receipts", () => {
         { seed, variantName: "v" },
       ).summary;
       for (const sub of summary.subscriptions) expect(sub.fates.lost).toBe(0);
+    }
+  });
+});
+
+describe("broken invariants", () => {
+  it("carry the seed, the variant and the virtual time of the run they broke in", () => {
+    // Break the ledger on purpose: the first processing claims a copy that does not exist.
+    const spy = vi.spyOn(FateLedger.prototype, "recordProcessed").mockImplementation(function (
+      this: FateLedger,
+    ) {
+      return this.removeCopy(1e6, null) as never;
+    });
+    try {
+      expect(() =>
+        simulate(scenario({ durationS: 100 }), { seed: 42, variantName: "broken" }),
+      ).toThrow(
+        /^invariant broken at t=[\d.]+s \(seed 42, variant broken\): message 1000000 has no live copy/,
+      );
+    } finally {
+      spy.mockRestore();
     }
   });
 });
