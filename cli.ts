@@ -10,6 +10,7 @@ import { InvariantError, ModelConfigError } from "./models/errors.ts";
 import type { RunResult } from "./models/results.ts";
 import {
   OutputFolderError,
+  replayCommandFor,
   StagedFolder,
   terminalTable,
   writeReportInto,
@@ -84,7 +85,7 @@ function runCommand(args: RunArgs): number {
     for (const sink of sinks) sink.close();
     folder.discard();
     if (error instanceof InvariantError && error.variant !== null) {
-      error.replay = `${replayCommand(args.scenario, seed, args.set)} --variant ${error.variant} --trace`;
+      error.replay = `${replayCommandFor(args.scenario, seed, args.set)} --variant ${error.variant} --trace`;
     }
     throw error;
   }
@@ -94,19 +95,10 @@ function runCommand(args: RunArgs): number {
   if (failures.length > 0) {
     process.stdout.write(`\n${failures.length} expectation(s) failed at seed ${seed}:\n`);
     for (const failure of failures) process.stdout.write(`  ✘ ${failure}\n`);
-    process.stdout.write(`replay: ${replayCommand(args.scenario, seed, args.set)}\n`);
+    process.stdout.write(`replay: ${replayCommandFor(args.scenario, seed, args.set)}\n`);
     return EXIT_EXPECTATION_FAILED;
   }
   return EXIT_OK;
-}
-
-export function replayCommand(scenario: string, seed: number, overrides: string[]): string {
-  const sets = overrides.map((o) => ` --set ${shellQuote(o)}`).join("");
-  return `npx queuelab run ${shellQuote(scenario)} --seed ${seed}${sets}`;
-}
-
-function shellQuote(text: string): string {
-  return /^[A-Za-z0-9_./=:-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 function validateCommand(args: { scenario: string; set: string[] }): number {

@@ -8,6 +8,9 @@ import type { RandomStreams, Rng } from "../sim/random.ts";
 import type { ConsumerConfig } from "./config.ts";
 import { type IdempotencyStore, makeIdempotencyStore } from "./idempotency.ts";
 
+/** A consumer whose receive or fetch was lost on the network polls again after this long. */
+export const LOST_RECEIVE_REPOLL_S = 1;
+
 export class ConsumerTraits {
   readonly processing: Distribution;
   /** Null when the consumer applies every effect (no idempotency). */

@@ -10,6 +10,7 @@
  */
 import { grown } from "../sim/grow.ts";
 import { InvariantError } from "./errors.ts";
+import type { Fates } from "./results.ts";
 
 export const Fate = {
   /** Not a message of this subscription. */
@@ -26,14 +27,8 @@ const FATE_MASK = 0b111;
 const COPY_UNIT = 0b1000;
 const COPIES_MAX = 31;
 
-export interface FateCounts {
-  produced: number;
-  processed: number;
-  deadLettered: number;
-  dropped: number;
-  pending: number;
-  lost: number;
-}
+/** The fates a ledger counts, in the order of the summary's. */
+export type FateCounts = Omit<Fates, "duplicateEffects" | "conserved">;
 
 export class FateLedger {
   produced = 0;

@@ -14,15 +14,12 @@ import type { Kernel } from "../sim/kernel.ts";
 import type { RandomStreams } from "../sim/random.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { ConsumerConfig } from "./config.ts";
-import { ConsumerTraits } from "./consumerTraits.ts";
+import { ConsumerTraits, LOST_RECEIVE_REPOLL_S } from "./consumerTraits.ts";
 import type { Link } from "./link.ts";
 import type { MessageStore } from "./messages.ts";
 import type { RunStats } from "./stats.ts";
 import { CauseCode, type Subscription } from "./subscription.ts";
 import type { DeliveryTarget, TaskQueue } from "./taskQueue.ts";
-
-/** A consumer whose receive was lost on the network polls again after this long. */
-export const LOST_RECEIVE_REPOLL_S = 1;
 
 const TokenState = { idle: 0, waiting: 1, busy: 2, repolling: 3 } as const;
 /** What travels on the ack link, in the low bits beside the receipt. */

@@ -19,7 +19,6 @@ import type {
   VariantSummary,
 } from "./results.ts";
 import type { Subscription } from "./subscription.ts";
-import type { Topic } from "./topic.ts";
 import { World } from "./world.ts";
 
 export interface SimulateOptions {
@@ -51,16 +50,7 @@ function summarize(world: World): VariantSummary {
   const { stats, config, kernel } = world;
   const windowS = config.durationS - Math.min(config.warmupS, config.durationS);
   const subscriptions = world.subscriptions.map(subscriptionSummary);
-  const sum = (pick: (s: SubscriptionSummary) => number) =>
-    subscriptions.reduce((total, s) => total + pick(s), 0);
-  const linkSum = (pick: (link: World["links"][number]) => number) =>
-    world.links.reduce((total, link) => total + pick(link), 0);
-  const groupSum = (pick: (group: World["streamGroups"][number]) => number) =>
-    world.streamGroups.reduce((total, group) => total + pick(group), 0);
-  const topicSum = (pick: (topic: Topic) => number) =>
-    [...world.topics.values()].reduce((total, topic) => total + pick(topic), 0);
-  const poolSum = (pick: (pool: World["queueConsumers"][number]) => number) =>
-    world.queueConsumers.reduce((total, pool) => total + pick(pool), 0);
+  const sum = (pick: (s: SubscriptionSummary) => number) => total(subscriptions, pick);
   const summary: VariantSummary = {
     fates: {
       produced: sum((s) => s.fates.produced),
@@ -86,22 +76,25 @@ function summarize(world: World): VariantSummary {
       nacks: stats.nacks,
       visibilityTimeouts: stats.visibilityTimeouts,
       movedToDeadLetter: stats.movedToDeadLetter,
-      consumerCrashes: poolSum((pool) => pool.crashes) + groupSum((group) => group.crashes),
-      rebalances: groupSum((group) => group.rebalances),
-      commitsRejected: groupSum((group) => group.commitsRejected),
+      consumerCrashes:
+        total(world.queueConsumers, (pool) => pool.crashes) +
+        total(world.streamGroups, (group) => group.crashes),
+      rebalances: total(world.streamGroups, (group) => group.rebalances),
+      commitsRejected: total(world.streamGroups, (group) => group.commitsRejected),
       fencedCommits:
-        poolSum((pool) => pool.fencedCommits) + groupSum((group) => group.fencedCommits),
-      offsetResets: groupSum((group) => group.offsetResets),
+        total(world.queueConsumers, (pool) => pool.fencedCommits) +
+        total(world.streamGroups, (group) => group.fencedCommits),
+      offsetResets: total(world.streamGroups, (group) => group.offsetResets),
       duplicatesSkipped: sum((s) => s.duplicatesSkipped),
       deduplicatedByBroker: stats.deduplicatedByBroker + stats.fifoDeduplicated,
-      producerRetries: world.producerClients.reduce((total, client) => total + client.retries, 0),
-      producerGaveUp: world.producerClients.reduce((total, client) => total + client.givenUp, 0),
-      partitionDrops: linkSum((link) => link.partitionDrops),
-      leaderElections: topicSum((topic) => topic.replication.elections),
-      truncatedRecords: topicSum((topic) => topic.replication.truncatedRecords),
+      producerRetries: total(world.producerClients, (client) => client.retries),
+      producerGaveUp: total(world.producerClients, (client) => client.givenUp),
+      partitionDrops: total(world.links, (link) => link.partitionDrops),
+      leaderElections: total(world.topics.values(), (topic) => topic.replication.elections),
+      truncatedRecords: total(world.topics.values(), (topic) => topic.replication.truncatedRecords),
       processingFailures: stats.processingFailures,
-      linkLosses: linkSum((link) => link.losses),
-      linkDuplicates: linkSum((link) => link.duplicates),
+      linkLosses: total(world.links, (link) => link.losses),
+      linkDuplicates: total(world.links, (link) => link.duplicates),
       eventsFired: kernel.eventsFired,
       endS: kernel.nowS,
     },
@@ -119,18 +112,16 @@ function mergedLatency(subscriptions: Subscription[]): LatencyHistogram {
   return merged;
 }
 
+/** The sum of `pick` over `items`. */
+function total<T>(items: Iterable<T>, pick: (item: T) => number): number {
+  let sum = 0;
+  for (const item of items) sum += pick(item);
+  return sum;
+}
+
 function fatesOf(subscription: Subscription): Fates {
   const ledger = subscription.ledger;
-  return {
-    produced: ledger.produced,
-    processed: ledger.processed,
-    deadLettered: ledger.deadLettered,
-    dropped: ledger.dropped,
-    pending: ledger.pending,
-    lost: ledger.lost,
-    duplicateEffects: ledger.duplicateEffects,
-    conserved: true,
-  };
+  return { ...ledger.counts(), duplicateEffects: ledger.duplicateEffects, conserved: true };
 }
 
 function sortedRecord(map: Map<string, number>): Record<string, number> {

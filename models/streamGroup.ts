@@ -30,16 +30,13 @@ import type { Kernel } from "../sim/kernel.ts";
 import type { RandomStreams } from "../sim/random.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { ConsumerConfig } from "./config.ts";
-import { ConsumerTraits } from "./consumerTraits.ts";
+import { ConsumerTraits, LOST_RECEIVE_REPOLL_S } from "./consumerTraits.ts";
 import { InvariantError } from "./errors.ts";
 import type { Link } from "./link.ts";
 import type { PartitionLog } from "./partitionLog.ts";
 import type { PartitionState } from "./replication.ts";
 import type { RunStats } from "./stats.ts";
 import { CauseCode, type DuplicateCause, type Subscription } from "./subscription.ts";
-
-/** A member whose fetch response was lost polls again after this long. */
-export const LOST_FETCH_REPOLL_S = 1;
 
 const MemberState = { down: 0, idle: 1, waitingForData: 2, fetching: 3, processing: 4 } as const;
 
@@ -356,7 +353,7 @@ export class StreamGroup {
     this.releaseBatch(m, 0, "deleted by retention before the group read it");
     this.batchLength[m] = 0;
     this.state[m] = MemberState.idle;
-    this.kernel.schedule(LOST_FETCH_REPOLL_S, this.handlers.poll, m, this.epoch[m]);
+    this.kernel.schedule(LOST_RECEIVE_REPOLL_S, this.handlers.poll, m, this.epoch[m]);
   }
 
   private processNext(m: number): void {

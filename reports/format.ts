@@ -82,8 +82,17 @@ export function shellQuote(arg: string): string {
 
 /** The one command that reproduces this run, overrides included. */
 export function replayCommand(result: RunResult): string {
-  const words = ["npx", "queuelab", "run", shellQuote(result.file), "--seed", String(result.seed)];
-  for (const override of result.overrides) words.push("--set", shellQuote(override));
+  return replayCommandFor(result.file, result.seed, result.overrides);
+}
+
+/** The command that runs `scenario` (a path or a bundled name) again with this seed and these overrides. */
+export function replayCommandFor(
+  scenario: string,
+  seed: number,
+  overrides: readonly string[],
+): string {
+  const words = ["npx", "queuelab", "run", shellQuote(scenario), "--seed", String(seed)];
+  for (const override of overrides) words.push("--set", shellQuote(override));
   return words.join(" ");
 }
 

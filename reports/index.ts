@@ -1,6 +1,12 @@
 export { CHART_HEIGHT_PX, CHART_WIDTH_PX } from "./chart-style.ts";
 export { CHART_TITLES, type ChartImage, renderCharts } from "./charts.ts";
-export { formatCount, formatDurationS, formatRatePerS, replayCommand } from "./format.ts";
+export {
+  formatCount,
+  formatDurationS,
+  formatRatePerS,
+  replayCommand,
+  replayCommandFor,
+} from "./format.ts";
 export { escapeHtml, indexHtml } from "./html.ts";
 export {
   checkOutputFolder,
