@@ -37,6 +37,8 @@ export class MessageStore {
   crashed = new Uint8Array(1024);
   /** The producer request this copy answers to (acknowledged on arrival), or -1. */
   requestTag = new Float64Array(1024);
+  /** An idempotent producer's epoch and sequence number for this copy (models/producerSequence.ts), or -1. */
+  sequence = new Float64Array(1024);
 
   private freeSlots: number[] = [];
   private slotsUsed = 0;
@@ -61,6 +63,7 @@ export class MessageStore {
     this.cause[slot] = CauseCode["producer-duplicate"];
     this.crashed[slot] = 0;
     this.requestTag[slot] = -1;
+    this.sequence[slot] = -1;
     this.live++;
     return slot;
   }
@@ -82,6 +85,7 @@ export class MessageStore {
       this.sizeBytes[slot],
     );
     this.requestTag[copy] = this.requestTag[slot];
+    this.sequence[copy] = this.sequence[slot];
     this.place[copy] = this.place[slot];
     return copy;
   }
@@ -126,5 +130,6 @@ export class MessageStore {
     this.cause = grown(this.cause, capacity);
     this.crashed = grown(this.crashed, capacity);
     this.requestTag = grown(this.requestTag, capacity);
+    this.sequence = grown(this.sequence, capacity);
   }
 }

@@ -39,6 +39,9 @@ export class PartitionLog {
   private keyIndexes = new Int32Array(MIN_CAPACITY);
   private recordBytes = new Int32Array(MIN_CAPACITY);
   private marks = new Uint8Array(MIN_CAPACITY);
+  /** Which producer wrote the record and its sequence (idempotent producers), or -1. */
+  private writers = new Int32Array(MIN_CAPACITY);
+  private sequences = new Float64Array(MIN_CAPACITY);
   /** The offset stored at index 0 of the record arrays (<= logStartOffset). */
   private baseOffset = 0;
 
@@ -107,7 +110,11 @@ export class PartitionLog {
     return out;
   }
 
-  /** Appends one record; returns its offset. `mark` is a byte the caller keeps with it (0..255). */
+  /**
+   * Appends one record; returns its offset. `mark` is a byte the caller keeps with it (0..255);
+   * `writer` and `sequence` name the idempotent producer that wrote it and its sequence number
+   * (-1: none), which a broker rebuilds its duplicate detection from after a truncation.
+   */
   append(
     messageId: number,
     keyIndex: number,
@@ -115,6 +122,8 @@ export class PartitionLog {
     appendedAtS: number,
     sizeBytes: number,
     mark = 0,
+    writer = -1,
+    sequence = -1,
   ): number {
     if (!Number.isInteger(sizeBytes) || sizeBytes < 0 || sizeBytes > 0x7fffffff) {
       throw new RangeError(`record size must be a non-negative int32, got ${sizeBytes}`);
@@ -139,6 +148,8 @@ export class PartitionLog {
     this.appendedAtSs[index] = appendedAtS;
     this.recordBytes[index] = sizeBytes;
     this.marks[index] = mark;
+    this.writers[index] = writer;
+    this.sequences[index] = sequence;
     this.segmentSize[this.ring(this.segments - 1)] += sizeBytes;
     this.retainedBytes += sizeBytes;
     this.endOffset = offset + 1;
@@ -167,6 +178,14 @@ export class PartitionLog {
 
   markAt(offset: number): number {
     return this.marks[this.indexOf(offset)];
+  }
+
+  writerAt(offset: number): number {
+    return this.writers[this.indexOf(offset)];
+  }
+
+  sequenceAt(offset: number): number {
+    return this.sequences[this.indexOf(offset)];
   }
 
   /**
@@ -343,6 +362,8 @@ export class PartitionLog {
       this.appendedAtSs.copyWithin(0, from, to);
       this.recordBytes.copyWithin(0, from, to);
       this.marks.copyWithin(0, from, to);
+      this.writers.copyWithin(0, from, to);
+      this.sequences.copyWithin(0, from, to);
     } else {
       this.messageIds = moved(this.messageIds, new Float64Array(capacity), from, to);
       this.keyIndexes = moved(this.keyIndexes, new Int32Array(capacity), from, to);
@@ -350,6 +371,8 @@ export class PartitionLog {
       this.appendedAtSs = moved(this.appendedAtSs, new Float64Array(capacity), from, to);
       this.recordBytes = moved(this.recordBytes, new Int32Array(capacity), from, to);
       this.marks = moved(this.marks, new Uint8Array(capacity), from, to);
+      this.writers = moved(this.writers, new Int32Array(capacity), from, to);
+      this.sequences = moved(this.sequences, new Float64Array(capacity), from, to);
     }
     this.baseOffset = this.startOffset;
   }

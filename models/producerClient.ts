@@ -11,7 +11,9 @@
  *   idempotent (the broker drops a copy it already has, as Kafka does by producer id and
  *   sequence). At most `maxInFlight` messages await acknowledgement; later ones wait in the
  *   producer's buffer, so with more than one in flight a retried message can land after a later
- *   one of its key (reordering).
+ *   one of its key (reordering), unless the producer is idempotent and writes to a topic: its
+ *   copies carry sequence numbers the partition's leader checks (models/producerSequence.ts),
+ *   and a copy refused as out of sequence is sent again after the backoff (not a retry).
  *
  * While the producer holds a message it counts as one live copy in the ledger, so a message is
  * lost only when the producer gave up on it and no copy reached the broker.
@@ -22,6 +24,7 @@ import type { Trace } from "../sim/trace.ts";
 import type { ProducerConfig } from "./config.ts";
 import type { Link } from "./link.ts";
 import type { MessageStore } from "./messages.ts";
+import type { ProducerSequences } from "./producerSequence.ts";
 import { IntRing } from "./ring.ts";
 import type { RunStats } from "./stats.ts";
 import type { Subscription } from "./subscription.ts";
@@ -29,11 +32,24 @@ import type { Subscription } from "./subscription.ts";
 /** A request tag is `request + generation * REQUEST_LIMIT`, so a late ack of a reused request slot is ignored. */
 const REQUEST_LIMIT = 2 ** 24;
 
+/**
+ * What a broker answers to a request, as one number on the way back: an acknowledgement, a
+ * refusal (Kafka NotEnoughReplicas), or, as a negative number, a refusal of the copy carrying
+ * an idempotent producer's epoch and sequence (out of sequence or a stale epoch).
+ */
+export const ProducerAnswer = {
+  acknowledged: 0,
+  refused: 1,
+  sequenceRefusal: (packedSequence: number) => -1 - packedSequence,
+} as const;
+
 export class ProducerClient {
   /** Attempts beyond the first. */
   retries = 0;
   /** Messages given up after the last retry. */
   givenUp = 0;
+  /** Copies sent again after the broker refused them as out of sequence (not retries). */
+  resends = 0;
 
   private readonly buffer = new IntRing();
   private inFlight = 0;
@@ -49,6 +65,7 @@ export class ProducerClient {
   private draining = false;
   private readonly timeoutHandler: number;
   private readonly retryHandler: number;
+  private readonly resendHandler: number;
 
   constructor(
     private readonly kernel: Kernel,
@@ -59,11 +76,16 @@ export class ProducerClient {
     private readonly stats: RunStats,
     private readonly trace: Trace | null,
     private readonly newMessageId: () => number,
+    /** Sequence numbers of an idempotent producer writing to a topic; null otherwise. */
+    private readonly sequences: ProducerSequences | null = null,
   ) {
     this.timeoutHandler = kernel.register(`producer:${config.name}/request-timeout`, (r, tag) =>
       this.timedOut(r, tag),
     );
     this.retryHandler = kernel.register(`producer:${config.name}/retry`, (r) => this.attempt(r));
+    this.resendHandler = kernel.register(`producer:${config.name}/resend`, (r) =>
+      this.attempt(r, true),
+    );
   }
 
   /** The application produces a message with this key. */
@@ -94,8 +116,15 @@ export class ProducerClient {
     this.sendBuffered();
   }
 
+  /** The broker's answer (a ProducerAnswer) to request `tag`. */
+  answered(tag: number, answer: number): void {
+    if (answer === ProducerAnswer.acknowledged) this.acknowledged(tag);
+    else if (answer === ProducerAnswer.refused) this.refused(tag);
+    else this.refusedOutOfSequence(tag, -1 - answer);
+  }
+
   /** The broker acknowledged a request (any attempt of it). */
-  acknowledged(tag: number): void {
+  private acknowledged(tag: number): void {
     const r = tag % REQUEST_LIMIT;
     if (!this.isCurrent(r, tag)) return; // already acknowledged or given up
     this.kernel.cancel(this.requestTimer[r]);
@@ -107,12 +136,29 @@ export class ProducerClient {
    * The broker refused a request (Kafka NotEnoughReplicas): retry after the backoff, as after a
    * timeout. A refusal that comes while no attempt is outstanding (during a backoff) is stale.
    */
-  refused(tag: number): void {
+  private refused(tag: number): void {
     const r = tag % REQUEST_LIMIT;
     if (!this.isCurrent(r, tag) || this.requestTimer[r] === NO_EVENT) return;
     this.kernel.cancel(this.requestTimer[r]);
     this.requestTimer[r] = NO_EVENT;
     this.retryOrGiveUp(r);
+  }
+
+  /**
+   * The leader refused the copy carrying `packedSequence`: send it again after the backoff if
+   * it is the first outstanding record of its partition, else once the ones before it are done.
+   */
+  private refusedOutOfSequence(tag: number, packedSequence: number): void {
+    const r = tag % REQUEST_LIMIT;
+    if (!this.isCurrent(r, tag) || this.requestTimer[r] === NO_EVENT) return;
+    this.kernel.cancel(this.requestTimer[r]);
+    this.requestTimer[r] = NO_EVENT;
+    if (this.sequences!.refused(r, packedSequence)) this.resend(r, this.config.retryBackoffS);
+  }
+
+  private resend(r: number, delayS: number): void {
+    this.resends++;
+    this.kernel.schedule(delayS, this.resendHandler, r);
   }
 
   private sendBuffered(): void {
@@ -131,9 +177,13 @@ export class ProducerClient {
     }
   }
 
-  private attempt(r: number): void {
-    const attempts = ++this.requestAttempts[r];
-    if (attempts > 1) this.retries++;
+  /** Sends request `r`: a first attempt, a retry, or (`resend`) a copy refused out of sequence. */
+  private attempt(r: number, resend = false): void {
+    if (!resend) {
+      const attempts = ++this.requestAttempts[r];
+      if (attempts > 1) this.retries++;
+      else this.sequences?.assign(r, this.requestKeyIndex[r]);
+    }
     const messageId = this.requestMessageId[r];
     for (const subscription of this.subscriptions) subscription.ledger.addCopy(messageId);
     const tag = r + this.requestGeneration[r] * REQUEST_LIMIT;
@@ -144,10 +194,17 @@ export class ProducerClient {
       r,
       tag,
     );
-    this.send(messageId, this.requestKeyIndex[r], this.requestProducedAtS[r], tag);
+    const sequence = this.sequences === null ? -1 : this.sequences.packedOf(r);
+    this.send(messageId, this.requestKeyIndex[r], this.requestProducedAtS[r], tag, sequence);
   }
 
-  private send(messageId: number, keyIndex: number, producedAtS: number, tag: number): void {
+  private send(
+    messageId: number,
+    keyIndex: number,
+    producedAtS: number,
+    tag: number,
+    sequence = -1,
+  ): void {
     const slot = this.store.allocate(
       messageId,
       keyIndex,
@@ -155,6 +212,7 @@ export class ProducerClient {
       this.config.messageSizeBytes,
     );
     this.store.requestTag[slot] = tag;
+    this.store.sequence[slot] = sequence;
     this.link.send(slot, 0);
   }
 
@@ -178,6 +236,11 @@ export class ProducerClient {
     const messageId = this.requestMessageId[r];
     for (const subscription of this.subscriptions)
       subscription.ledger.removeCopy(messageId, lossCause);
+    if (this.sequences !== null) {
+      // Records refused for want of this one go again, in order, through the event queue (an
+      // answer can come back within a send).
+      for (const waiting of this.sequences.release(r)) this.resend(waiting, 0);
+    }
     this.requestGeneration[r] = (this.requestGeneration[r] + 1) % 2 ** 26;
     this.freeRequests.push(r);
     this.inFlight--;

@@ -128,6 +128,8 @@ export interface Counters {
   producerRetries: number;
   /** Messages a producer gave up on after its last retry. */
   producerGaveUp: number;
+  /** Idempotent producers' copies a topic refused as out of sequence or of a stale epoch (sent again). */
+  sequenceRefusals: number;
   /** Sends dropped by network partitions. */
   partitionDrops: number;
   /** Partition leaders elected after a broker crash. */
@@ -212,6 +214,7 @@ export const COUNTERS_KEYS = {
   deduplicatedByBroker: true,
   producerRetries: true,
   producerGaveUp: true,
+  sequenceRefusals: true,
   partitionDrops: true,
   leaderElections: true,
   truncatedRecords: true,

@@ -89,6 +89,7 @@ function summarize(world: World): VariantSummary {
       deduplicatedByBroker: stats.deduplicatedByBroker + stats.fifoDeduplicated,
       producerRetries: total(world.producerClients, (client) => client.retries),
       producerGaveUp: total(world.producerClients, (client) => client.givenUp),
+      sequenceRefusals: total(world.topics.values(), (topic) => topic.sequenceRefusals),
       partitionDrops: total(world.links, (link) => link.partitionDrops),
       leaderElections: total(world.topics.values(), (topic) => topic.replication.elections),
       truncatedRecords: total(world.topics.values(), (topic) => topic.replication.truncatedRecords),

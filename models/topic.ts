@@ -21,10 +21,11 @@
  * A copy reaching an offline partition gets no answer: the producer's request times out and is
  * retried (Kafka's producer would learn of the new leader from metadata sooner).
  *
- * An idempotent producer's copy of a record the log already holds is dropped and acknowledged
- * (acks=all: once the HW passes the log's end, so the original is committed). The broker's
- * memory of those ids is the log's: a record truncated on failover is forgotten, and its retry
- * is appended again.
+ * An idempotent producer's copies carry an epoch and a sequence number, which the leader checks
+ * (models/producerSequence.ts): a copy of a record the log already holds is dropped and
+ * acknowledged (acks=all: once the HW passes the log's end, so the original is committed); one
+ * that would land before an earlier record of its producer and partition is refused, so order
+ * holds with several requests in flight. A record truncated on failover is expected again.
  */
 import type { Kernel } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
@@ -32,6 +33,8 @@ import type { ProducerConfig, TopicConfig } from "./config.ts";
 import type { MessageStore } from "./messages.ts";
 import { KeyPartitioner } from "./partitioner.ts";
 import { PartitionLog } from "./partitionLog.ts";
+import { ProducerAnswer } from "./producerClient.ts";
+import { SequenceChecker, Verdict } from "./producerSequence.ts";
 import { Replication, type ReplicationListener } from "./replication.ts";
 import type { RunStats } from "./stats.ts";
 import type { StreamGroup } from "./streamGroup.ts";
@@ -46,9 +49,11 @@ const TRUNCATION_CAUSES = [
 ];
 export const PARTITION_OFFLINE_CAUSE = "partition offline";
 export const NOT_ENOUGH_REPLICAS_CAUSE = "refused: not enough in-sync replicas";
+export const OUT_OF_SEQUENCE_CAUSE = "refused: out of sequence";
+export const STALE_EPOCH_CAUSE = "refused: stale producer epoch";
 
-/** How the topic answers a producer's request `tag`: an acknowledgement, or a refusal. */
-export type Answer = (tag: number, refused: boolean) => void;
+/** How the topic answers a producer's request `tag`: a ProducerAnswer value. */
+export type Answer = (tag: number, answer: number) => void;
 
 interface TopicProducer {
   acks: number;
@@ -65,8 +70,10 @@ export class Topic implements ReplicationListener {
   private readonly producers: TopicProducer[] = [];
   /** Per partition: acks=all requests waiting for the high watermark (created when needed). */
   private readonly waiting: (PendingAcks | null)[];
-  /** Ids of idempotent producers' records in the log (null: no idempotent producer). */
-  private accepted: IdSet | null = null;
+  /** Idempotent producers' epochs and sequences, per partition. */
+  private readonly sequences: SequenceChecker;
+  /** Copies refused as out of sequence or from a stale producer epoch. */
+  sequenceRefusals = 0;
 
   constructor(
     private readonly kernel: Kernel,
@@ -88,6 +95,7 @@ export class Topic implements ReplicationListener {
     );
     this.waiting = new Array(config.partitions).fill(null);
     this.partitioner = new KeyPartitioner(keyCount, config.partitions);
+    this.sequences = new SequenceChecker(config.partitions);
     this.replication = new Replication(kernel, config, this.logs, this, trace);
     this.retentionHandler = kernel.register(`topic:${config.name}/retention`, () =>
       this.enforceRetention(),
@@ -102,9 +110,15 @@ export class Topic implements ReplicationListener {
 
   /** A producer writes here; returns the index its copies are received with. */
   addProducer(config: ProducerConfig, answer: Answer): number {
-    if (config.idempotent && this.accepted === null) this.accepted = new IdSet();
+    const index = this.producers.length;
+    if (config.idempotent) this.sequences.addProducer(index);
     this.producers.push({ acks: ACKS_CODE[config.acks], idempotent: config.idempotent, answer });
-    return this.producers.length - 1;
+    return index;
+  }
+
+  /** The partition a key's records go to. */
+  partitionOf(keyIndex: number): number {
+    return this.partitioner.partitionOf(keyIndex);
   }
 
   /** A copy arrived from producer `producerIndex`: append it to its key's partition's leader. */
@@ -122,19 +136,29 @@ export class Topic implements ReplicationListener {
     }
     if (producer.acks === ACKS_CODE.all && replication.isrSize[p] < this.config.minInsyncReplicas) {
       this.dropCopy(slot, NOT_ENOUGH_REPLICAS_CAUSE);
-      if (tag >= 0) producer.answer(tag, true);
+      if (tag >= 0) producer.answer(tag, ProducerAnswer.refused);
       return;
     }
     const log = this.logs[p];
-    const accepted = this.accepted;
-    if (producer.idempotent && accepted !== null) {
-      if (accepted.has(messageId)) {
+    const sequence = store.sequence[slot];
+    if (producer.idempotent) {
+      const verdict = this.sequences.check(producerIndex, p, sequence);
+      if (verdict === Verdict.duplicate) {
         this.stats.deduplicatedByBroker++;
         this.dropCopy(slot, null);
         this.acknowledgeAt(p, log.logEndOffset - 1, producerIndex, tag);
         return;
       }
-      accepted.add(messageId);
+      if (verdict !== Verdict.append) {
+        this.sequenceRefusals++;
+        // The producer still holds the message (it sends again), unless it gave up meanwhile.
+        this.dropCopy(
+          slot,
+          verdict === Verdict.outOfSequence ? OUT_OF_SEQUENCE_CAUSE : STALE_EPOCH_CAUSE,
+        );
+        producer.answer(tag, ProducerAnswer.sequenceRefusal(sequence));
+        return;
+      }
     }
     const offset = log.append(
       messageId,
@@ -143,6 +167,8 @@ export class Topic implements ReplicationListener {
       this.kernel.nowS,
       store.sizeBytes[slot],
       producer.acks,
+      producer.idempotent ? producerIndex : -1,
+      sequence,
     );
     if (this.trace) {
       this.trace.emit(this.kernel.nowS, "append", {
@@ -161,7 +187,7 @@ export class Topic implements ReplicationListener {
       replication.appended(p, offset);
     } else {
       replication.appended(p, offset);
-      if (tag >= 0) producer.answer(tag, false);
+      if (tag >= 0) producer.answer(tag, ProducerAnswer.acknowledged);
     }
   }
 
@@ -176,7 +202,7 @@ export class Topic implements ReplicationListener {
     while (waiting.size > 0 && waiting.headOffset() < this.replication.highWatermark[p]) {
       const producer = this.producers[waiting.headProducer()];
       const tag = waiting.shift();
-      producer.answer(tag, !enough);
+      producer.answer(tag, enough ? ProducerAnswer.acknowledged : ProducerAnswer.refused);
     }
   }
 
@@ -187,16 +213,16 @@ export class Topic implements ReplicationListener {
     // producer retries after its backoff (a refusal schedules the retry; nothing re-enters here).
     while (waiting.size > 0) {
       const producer = this.producers[waiting.headProducer()];
-      producer.answer(waiting.shift(), true);
+      producer.answer(waiting.shift(), ProducerAnswer.refused);
     }
   }
 
   beforeTruncate(p: number, offset: number): void {
     const log = this.logs[p];
-    const accepted = this.accepted;
     for (let o = offset; o < log.logEndOffset; o++) {
       const messageId = log.messageIdAt(o);
-      accepted?.delete(messageId);
+      const writer = log.writerAt(o);
+      if (writer >= 0) this.sequences.truncated(writer, p, log.sequenceAt(o));
       if (this.trace) {
         this.trace.emit(this.kernel.nowS, "truncated", {
           msg: messageId,
@@ -220,7 +246,7 @@ export class Topic implements ReplicationListener {
     if (tag < 0) return;
     const producer = this.producers[producerIndex];
     if (producer.acks !== ACKS_CODE.all || offset < this.replication.highWatermark[p]) {
-      producer.answer(tag, false);
+      producer.answer(tag, ProducerAnswer.acknowledged);
       return;
     }
     let waiting = this.waiting[p];
@@ -301,32 +327,5 @@ class PendingAcks {
     }
     this.entries = entries;
     this.head = 0;
-  }
-}
-
-/** A set of message ids (dense integers), one bit each. */
-class IdSet {
-  private words = new Uint32Array(1024);
-
-  has(id: number): boolean {
-    const word = id >>> 5;
-    return word < this.words.length && (this.words[word] & (1 << (id & 31))) !== 0;
-  }
-
-  add(id: number): void {
-    const word = id >>> 5;
-    if (word >= this.words.length) {
-      let length = this.words.length * 2;
-      while (word >= length) length *= 2;
-      const words = new Uint32Array(length);
-      words.set(this.words);
-      this.words = words;
-    }
-    this.words[word] |= 1 << (id & 31);
-  }
-
-  delete(id: number): void {
-    const word = id >>> 5;
-    if (word < this.words.length) this.words[word] &= ~(1 << (id & 31));
   }
 }

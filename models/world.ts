@@ -14,7 +14,8 @@ import { makeIdempotencyStore } from "./idempotency.ts";
 import { Link, type LinkEnds } from "./link.ts";
 import { MessageStore } from "./messages.ts";
 import { Producer } from "./producer.ts";
-import { ProducerClient } from "./producerClient.ts";
+import { ProducerAnswer, ProducerClient } from "./producerClient.ts";
+import { ProducerSequences } from "./producerSequence.ts";
 import { QueueConsumers } from "./queueConsumers.ts";
 import { RunStats } from "./stats.ts";
 import { StreamGroup } from "./streamGroup.ts";
@@ -213,25 +214,20 @@ export class World {
     const subscriptions = destination.subscriptions();
     const { queue, topic } = destination;
     // An idempotent producer's broker remembers which of its messages it has (producer id and
-    // sequence in Kafka) and drops another copy, acknowledging it all the same. (A topic keeps
-    // that memory itself, as its log can lose records on failover.)
+    // sequence in Kafka) and drops another copy, acknowledging it all the same. (A topic checks
+    // sequence numbers itself, models/producerSequence.ts, as its log can lose records.)
     const accepted =
       config.idempotent && topic === null
         ? makeIdempotencyStore({ kind: "conditional-write" })
         : null;
     let client: ProducerClient | null = null;
-    // What travels back: a request tag, and 0 for an acknowledgement or 1 for a refusal.
+    // What travels back: a request tag and a ProducerAnswer.
     const ackLink = this.link(to, name, {
-      deliver: (tag, refused) => {
-        if (refused === 1) client!.refused(tag);
-        else client!.acknowledged(tag);
-      },
+      deliver: (tag, answer) => client!.answered(tag, answer),
       lost: () => {},
     });
     const producerIndex =
-      topic === null
-        ? -1
-        : topic.addProducer(config, (tag, refused) => ackLink.send(tag, refused ? 1 : 0));
+      topic === null ? -1 : topic.addProducer(config, (tag, answer) => ackLink.send(tag, answer));
     const link = this.link(name, to, {
       deliver: (slot) => {
         if (topic !== null) {
@@ -240,7 +236,7 @@ export class World {
         }
         const messageId = store.messageId[slot];
         const tag = store.requestTag[slot];
-        if (tag >= 0) ackLink.send(tag, 0);
+        if (tag >= 0) ackLink.send(tag, ProducerAnswer.acknowledged);
         if (accepted !== null && !accepted.tryApply(messageId, kernel.nowS)) {
           this.stats.deduplicatedByBroker++;
           for (const subscription of subscriptions) subscription.ledger.removeCopy(messageId, null);
@@ -273,6 +269,9 @@ export class World {
       this.stats,
       trace,
       () => this.nextMessageId++,
+      config.idempotent && topic !== null
+        ? new ProducerSequences(topic.config.partitions, (keyIndex) => topic.partitionOf(keyIndex))
+        : null,
     );
     this.producerClients.push(client);
     const producer = new Producer(kernel, config, this.config.durationS, this.streams, (keyIndex) =>

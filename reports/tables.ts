@@ -309,6 +309,7 @@ const COUNTER_LABELS = {
   deduplicatedByBroker: "duplicates dropped by the broker",
   producerRetries: "producer retries",
   producerGaveUp: "producer gave up",
+  sequenceRefusals: "copies refused out of sequence (idempotent producer)",
   leaderElections: "leader elections",
   truncatedRecords: "records truncated on failover",
   partitionDrops: "sends dropped by network partitions",

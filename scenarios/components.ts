@@ -355,12 +355,18 @@ export function readProducer(fields: Fields, name: string, ctx: Context): Produc
     ),
     retryBackoffS: fields.read("retryBackoff", readDurationS, RETRY_BACKOFF_DEFAULT_S),
     idempotent: fields.read("idempotent", readBoolean, false),
-    maxInFlight: fields.read("maxInFlight", (n, p) => readWholeNumber(n, p, 1, 1_000_000), 5),
+    maxInFlight: fields.read(
+      "maxInFlight",
+      (n, p) => readWholeNumber(n, p, 1, 1_000_000),
+      MAX_IN_FLIGHT_DEFAULT,
+    ),
   };
 }
 
 /** Kafka request.timeout.ms. */
 const REQUEST_TIMEOUT_DEFAULT_S = 30;
+/** Kafka's max.in.flight.requests.per.connection. */
+const MAX_IN_FLIGHT_DEFAULT = 5;
 /** Kafka retry.backoff.ms. */
 const RETRY_BACKOFF_DEFAULT_S = 0.1;
 

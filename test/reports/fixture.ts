@@ -65,6 +65,7 @@ const NO_STREAM_COUNTERS = {
   deduplicatedByBroker: 0,
   producerRetries: 0,
   producerGaveUp: 0,
+  sequenceRefusals: 0,
   partitionDrops: 0,
   leaderElections: 0,
   truncatedRecords: 0,

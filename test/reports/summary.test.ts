@@ -72,6 +72,7 @@ describe("summaryJson", () => {
       "deduplicatedByBroker",
       "producerRetries",
       "producerGaveUp",
+      "sequenceRefusals",
       "partitionDrops",
       "leaderElections",
       "truncatedRecords",
@@ -293,6 +294,7 @@ describe("summaryMarkdown", () => {
     expect(markdown).toContain(
       "_Zero in every variant, not shown: fenced commits, offset resets, duplicates skipped, " +
         "duplicates dropped by the broker, producer retries, producer gave up, " +
+        "copies refused out of sequence (idempotent producer), " +
         "sends dropped by network partitions, leader elections, records truncated on failover, " +
         "link duplicates._",
     );
