@@ -4,6 +4,8 @@
  * per second) and its name says which; there are no defaults left to fill in here.
  */
 import type { DistributionSpec } from "../sim/distributions.ts";
+import type { DownstreamConfig, DownstreamFaultConfig } from "./downstream.ts";
+import type { RetryPolicyConfig } from "./retryPolicy.ts";
 
 export interface ScenarioConfig {
   /** Scenario name (from the file), used in reports. */
@@ -23,6 +25,10 @@ export interface ScenarioConfig {
   queues: QueueConfig[];
   topics: TopicConfig[];
   consumers: ConsumerConfig[];
+  /** Services that consumers and callers call (a payments API, a database). */
+  downstreams: ServiceConfig[];
+  /** Closed-loop callers (users, upstream services): each waits for its answer, thinks, calls again. */
+  callers: CallerConfig[];
   /** Directed network links; a pair of components with no link here talks over an ideal link. */
   links: LinkConfig[];
   faults: FaultConfig[];
@@ -167,6 +173,10 @@ export interface ConsumerConfig {
   processing: DistributionSpec;
   /** Probability that processing a message fails (a transient error). */
   failureProbability: number;
+  /** Fraction of messages whose processing always fails (poison messages). */
+  poisonProbability: number;
+  /** A downstream service each message calls after its processing; null for none. */
+  calls: ConsumerCallConfig | null;
   /**
    * What a failed message does: `nack` returns it to the queue after `nackDelayS`;
    * `timeout` abandons it so it reappears when its visibility timeout expires.
@@ -195,10 +205,55 @@ export interface ConsumerConfig {
   autoOffsetReset: "earliest" | "latest";
 }
 
+/** A call to a downstream service: where, how long to wait for each attempt, how to retry. */
+export interface CallConfig {
+  /** Name of the downstream service called. */
+  target: string;
+  /** Per attempt; null waits for ever. */
+  timeoutS: number | null;
+  retry: RetryPolicyConfig;
+}
+
+export interface ConsumerCallConfig extends CallConfig {
+  /**
+   * Where a failed call is retried:
+   * - consumer: the consumer waits out the backoff and calls again, holding the message (and
+   *   its concurrency slot; the visibility timeout keeps running);
+   * - broker: the message is nacked with the backoff as its delay (a redelivery: the receive
+   *   count grows, maxReceives applies);
+   * - requeue: the message is published again after the backoff and this delivery deleted (a
+   *   retry topic or delayed requeue: it loses its place in line).
+   * When the policy allows no more attempts, the consumer moves it to the dead-letter queue.
+   */
+  retryAt: "consumer" | "broker" | "requeue";
+}
+
+/** A downstream service, optionally calling the next layer while it serves each request. */
+export interface ServiceConfig extends DownstreamConfig {
+  /** The service it calls for each request (a layer below), or null. */
+  calls: CallConfig | null;
+}
+
+/** A population of closed-loop callers. */
+export interface CallerConfig {
+  name: string;
+  /** Callers in the population, each with one request outstanding at most. */
+  count: number;
+  /** Pause between the end of a request and the next one. */
+  thinkTime: DistributionSpec;
+  /** Callers start at startS and stop starting requests at the scenario's durationS. */
+  startS: number;
+  calls: CallConfig;
+}
+
 /** A scheduled fault. */
 export type FaultConfig =
   /** Consumer instances crash at `atS` (one instance, or all when `instance` is null) and restart after `downS`. */
   | { kind: "crash"; atS: number; consumer: string; instance: number | null; downS: number }
+  /** A downstream service's outage, slowdown or capacity drop (models/downstream.ts). */
+  | DownstreamFaultConfig
+  /** `count` messages (all when null) go from queue `queue`'s dead-letter queue back to it at `atS`. */
+  | { kind: "redrive"; atS: number; queue: string; count: number | null }
   /** Every link between components `a` and `b`, both ways, drops what it carries during [atS, atS + durationS). */
   | { kind: "partition"; atS: number; durationS: number; a: string; b: string }
   /**

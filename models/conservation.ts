@@ -39,6 +39,7 @@ export function checkConservation(world: World): void {
     const found =
       queue.ready.size +
       queue.inFlightCount +
+      queue.delayedCount +
       onLinks.get(name)! +
       held +
       (heldByProducers.get(name) ?? 0);
@@ -68,6 +69,7 @@ export function checkConservation(world: World): void {
         `differ from the queues (${ready}, ${inFlight}) and links (${onAllLinks})`,
     );
   }
+  for (const service of world.services.values()) service.downstream.checkConservation();
   const lag = world.streamGroups.reduce((sum, group) => sum + group.lag, 0);
   if (ready + lag !== world.stats.readyDepth)
     fail("the depth gauge drifted from the queues and lags");

@@ -17,6 +17,8 @@ export class ConsumerTraits {
   readonly idempotency: IdempotencyStore | null;
   private readonly failureRng: Rng;
   private readonly crashRng: Rng;
+  /** Salt of the poison-message hash, drawn once, so which messages are poison depends on the seed. */
+  private readonly poisonSalt: number;
 
   constructor(
     private readonly config: ConsumerConfig,
@@ -29,6 +31,7 @@ export class ConsumerTraits {
     );
     this.failureRng = streams.stream(`consumer:${name}/failures`);
     this.crashRng = streams.stream(`consumer:${name}/crashes`);
+    this.poisonSalt = Math.floor(streams.stream(`consumer:${name}/poison`).next() * 2 ** 32);
     this.idempotency =
       config.idempotency.kind === "none" ? null : makeIdempotencyStore(config.idempotency);
   }
@@ -37,6 +40,16 @@ export class ConsumerTraits {
   failed(): boolean {
     const failureProbability = this.config.failureProbability;
     return failureProbability > 0 && this.failureRng.next() < failureProbability;
+  }
+
+  /**
+   * Whether this message always fails here (a poison message): a hash of its id, so every
+   * delivery of it fails, and about `poisonProbability` of all messages are poison.
+   */
+  isPoison(messageId: number): boolean {
+    const poisonProbability = this.config.poisonProbability;
+    if (poisonProbability === 0) return false;
+    return mix32(messageId ^ this.poisonSalt) / 2 ** 32 < poisonProbability;
   }
 
   /** Time to the next random crash among the instances (a Poisson process), or null for none. */
@@ -49,4 +62,15 @@ export class ConsumerTraits {
   crashedInstance(): number {
     return Math.floor(this.crashRng.next() * this.config.count);
   }
+}
+
+/** A 32-bit integer hash (murmur3's finalizer): spreads consecutive ids uniformly. */
+function mix32(value: number): number {
+  let h = value >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }

@@ -118,6 +118,18 @@ export class FateLedger {
     this.deadLettered++;
   }
 
+  /**
+   * A message parked in a dead-letter queue is sent back to its queue (a redrive): one live copy
+   * again, and pending again unless a copy of it was processed meanwhile.
+   */
+  redriven(id: number): void {
+    if (this.fateOf(id) === Fate.deadLettered) {
+      this.setFate(id, Fate.pending);
+      this.deadLettered--;
+    }
+    this.addCopy(id);
+  }
+
   /** The broker discarded the message on purpose, with a reason (overflow, TTL, ...). */
   recordDropped(id: number, reason: string): void {
     if (this.fateOf(id) !== Fate.pending) return;

@@ -14,6 +14,10 @@ export const Place = {
   onLink: 1,
   ready: 2,
   inFlight: 3,
+  /** Parked in a dead-letter queue (no longer a live copy; kept for a redrive). */
+  deadLettered: 4,
+  /** Waiting to be published again (a consumer's delayed requeue). */
+  delayed: 5,
 } as const;
 export type PlaceCode = (typeof Place)[keyof typeof Place];
 
@@ -37,6 +41,10 @@ export class MessageStore {
   crashed = new Uint8Array(1024);
   /** The producer request this copy answers to (acknowledged on arrival), or -1. */
   requestTag = new Float64Array(1024);
+  /** Failed calls to a downstream so far (consumer retries through the broker or a requeue). */
+  callFailures = new Int32Array(1024);
+  /** The last retry delay chosen for this message (decorrelated jitter grows from it). */
+  retryDelayS = new Float64Array(1024);
   /** An idempotent producer's epoch and sequence number for this copy (models/producerSequence.ts), or -1. */
   sequence = new Float64Array(1024);
 
@@ -64,6 +72,8 @@ export class MessageStore {
     this.crashed[slot] = 0;
     this.requestTag[slot] = -1;
     this.sequence[slot] = -1;
+    this.callFailures[slot] = 0;
+    this.retryDelayS[slot] = 0;
     this.live++;
     return slot;
   }
@@ -86,6 +96,8 @@ export class MessageStore {
     );
     this.requestTag[copy] = this.requestTag[slot];
     this.sequence[copy] = this.sequence[slot];
+    this.callFailures[copy] = this.callFailures[slot];
+    this.retryDelayS[copy] = this.retryDelayS[slot];
     this.place[copy] = this.place[slot];
     return copy;
   }
@@ -100,13 +112,14 @@ export class MessageStore {
   }
 
   /** Number of live copies in each place, counted from the slots. */
-  countByPlace(): Record<"onLink" | "ready" | "inFlight", number> {
-    const counts = { onLink: 0, ready: 0, inFlight: 0 };
+  countByPlace(): Record<"onLink" | "ready" | "inFlight" | "deadLettered", number> {
+    const counts = { onLink: 0, ready: 0, inFlight: 0, deadLettered: 0 };
     for (let slot = 0; slot < this.slotsUsed; slot++) {
       const place = this.place[slot];
       if (place === Place.onLink) counts.onLink++;
       else if (place === Place.ready) counts.ready++;
       else if (place === Place.inFlight) counts.inFlight++;
+      else if (place === Place.deadLettered) counts.deadLettered++;
     }
     return counts;
   }
@@ -131,5 +144,7 @@ export class MessageStore {
     this.crashed = grown(this.crashed, capacity);
     this.requestTag = grown(this.requestTag, capacity);
     this.sequence = grown(this.sequence, capacity);
+    this.callFailures = grown(this.callFailures, capacity);
+    this.retryDelayS = grown(this.retryDelayS, capacity);
   }
 }

@@ -9,21 +9,34 @@
  * - transactional: effect and ack are one atomic step at the broker; a stale delivery (its
  *   visibility timeout expired) commits neither.
  * Deliveries and acks cross network links. Instances crash (scheduled or at random) and restart.
+ *
+ * A consumer that calls a downstream service (config `calls`) makes the call when its own
+ * processing ends; the message succeeds when the call does. A failed call is retried where the
+ * config says (models/config.ts ConsumerCallConfig): by the consumer itself (CallClient), by
+ * nacking with the backoff as delay, or by requeueing after the backoff; when the retry policy
+ * allows no more, the consumer moves the message to the dead-letter queue.
  */
 import type { Kernel } from "../sim/kernel.ts";
+import type { TimeGrid } from "../sim/metrics.ts";
 import type { RandomStreams } from "../sim/random.ts";
 import type { Trace } from "../sim/trace.ts";
+import { CallClient, type CallTarget } from "./callClient.ts";
 import type { ConsumerConfig } from "./config.ts";
 import { ConsumerTraits, LOST_RECEIVE_REPOLL_S } from "./consumerTraits.ts";
 import type { Link } from "./link.ts";
 import type { MessageStore } from "./messages.ts";
+import type { RetryPolicy } from "./retryPolicy.ts";
 import type { RunStats } from "./stats.ts";
 import { CauseCode, type Subscription } from "./subscription.ts";
 import type { DeliveryTarget, TaskQueue } from "./taskQueue.ts";
 
 const TokenState = { idle: 0, waiting: 1, busy: 2, repolling: 3 } as const;
-/** What travels on the ack link, in the low bits beside the receipt. */
-const AckKind = { ack: 0, nack: 1, commit: 2 } as const;
+/** What travels on the ack link, in the low bits beside the receipt (receipt * 8 + kind). */
+const AckKind = { ack: 0, nack: 1, commit: 2, deadLetter: 3, requeue: 4, retryNack: 5 } as const;
+const ACK_KINDS = 8;
+/** A call's tag: `receipt * TOKEN_LIMIT + token`, so a call that outlives its delivery is ignored. */
+const TOKEN_LIMIT = 2 ** 20;
+export const RETRIES_EXHAUSTED_REASON = "retries exhausted";
 
 export class QueueConsumers implements DeliveryTarget {
   readonly tokenCount: number;
@@ -55,6 +68,8 @@ export class QueueConsumers implements DeliveryTarget {
   private readonly repollHandler: number;
   private readonly restartHandler: number;
   private readonly randomCrashHandler: number;
+  /** The client of the downstream service each message calls; null when it calls none. */
+  readonly callClient: CallClient | null = null;
 
   constructor(
     private readonly kernel: Kernel,
@@ -65,8 +80,14 @@ export class QueueConsumers implements DeliveryTarget {
     private readonly stats: RunStats,
     streams: RandomStreams,
     private readonly trace: Trace | null,
+    callTarget: CallTarget | null = null,
+    private readonly retryPolicy: RetryPolicy | null = null,
+    grid: TimeGrid | null = null,
   ) {
     const tokens = config.count * config.concurrency;
+    if (tokens > TOKEN_LIMIT) {
+      throw new RangeError(`consumer ${config.name}: more than ${TOKEN_LIMIT} receive tokens`);
+    }
     this.tokenCount = tokens;
     this.tokenState = new Uint8Array(tokens);
     this.tokenSlot = new Int32Array(tokens);
@@ -90,6 +111,19 @@ export class QueueConsumers implements DeliveryTarget {
     this.randomCrashHandler = kernel.register(`consumer:${name}/random-crash`, () =>
       this.randomCrash(),
     );
+    const calls = config.calls;
+    if (calls !== null && callTarget !== null) {
+      this.callClient = new CallClient(
+        kernel,
+        `consumer:${name}`,
+        callTarget,
+        calls.timeoutS,
+        retryPolicy,
+        calls.retryAt === "consumer",
+        (tag, ok, timedOut) => this.callDone(tag, ok, timedOut),
+        grid!,
+      );
+    }
   }
 
   /** Wires the links (queue -> pool for deliveries, pool -> queue for acks) and joins the queue. */
@@ -155,7 +189,54 @@ export class QueueConsumers implements DeliveryTarget {
 
   private done(token: number): void {
     this.tokenDoneEvent[token] = -1;
-    const failed = this.traits.failed();
+    const failed = this.traits.isPoison(this.tokenMessageId[token]) || this.traits.failed();
+    if (!failed && this.callClient !== null) {
+      this.callClient.call(this.tokenReceipt[token] * TOKEN_LIMIT + token);
+      return;
+    }
+    this.finish(token, failed);
+  }
+
+  /** The downstream call of a delivery ended. */
+  private callDone(tag: number, ok: boolean, timedOut: boolean): void {
+    const token = tag % TOKEN_LIMIT;
+    const receipt = (tag - token) / TOKEN_LIMIT;
+    if (this.tokenReceipt[token] !== receipt) return; // the instance crashed meanwhile
+    if (ok) {
+      this.finish(token, false);
+      return;
+    }
+    if (this.trace) this.emit("call-failed", token);
+    const retryAt = this.config.calls!.retryAt;
+    if (this.config.commit === "before-processing") {
+      // Acked already: nothing to retry through the broker, nothing to dead-letter.
+      this.release(token, "call failed after ack (at-most-once)");
+    } else if (retryAt === "consumer") {
+      this.sendAck(token, AckKind.deadLetter);
+    } else {
+      // The policy counts this message's failed calls, carried with it through the broker.
+      const store = this.store;
+      const slot = this.tokenSlot[token];
+      const failures = ++store.callFailures[slot];
+      const delayS = this.retryPolicy!.retryDelayS(
+        failures,
+        store.retryDelayS[slot],
+        this.kernel.nowS,
+        timedOut,
+      );
+      if (delayS < 0) {
+        this.sendAck(token, AckKind.deadLetter);
+      } else {
+        store.retryDelayS[slot] = delayS;
+        this.sendAck(token, retryAt === "broker" ? AckKind.retryNack : AckKind.requeue);
+      }
+    }
+    this.tokenReceipt[token] = -1;
+    this.offer(token);
+  }
+
+  /** The delivery's work ended, in success or in failure. */
+  private finish(token: number, failed: boolean): void {
     const commit = this.config.commit;
     if (failed) {
       this.stats.processingFailures++;
@@ -189,10 +270,17 @@ export class QueueConsumers implements DeliveryTarget {
 
   /** The ack link delivered an ack, a nack or a transactional commit to the queue. */
   ackArrived(slot: number, receiptAndKind: number): void {
-    const kind = receiptAndKind % 4;
-    const receipt = (receiptAndKind - kind) / 4;
+    const kind = receiptAndKind % ACK_KINDS;
+    const receipt = (receiptAndKind - kind) / ACK_KINDS;
     if (kind === AckKind.nack) {
       this.queue.nack(slot, receipt, this.config.nackDelayS);
+    } else if (kind === AckKind.retryNack) {
+      // A retry through the broker: the nack carries the backoff as its delay.
+      this.queue.nack(slot, receipt, this.store.retryDelayS[slot]);
+    } else if (kind === AckKind.deadLetter) {
+      this.queue.deadLetter(slot, receipt, RETRIES_EXHAUSTED_REASON);
+    } else if (kind === AckKind.requeue) {
+      this.queue.requeue(slot, receipt, this.store.retryDelayS[slot]);
     } else if (kind === AckKind.ack) {
       this.queue.ack(slot, receipt);
     } else if (this.queue.holds(slot, receipt)) {
@@ -279,7 +367,7 @@ export class QueueConsumers implements DeliveryTarget {
   }
 
   private sendAck(token: number, kind: number): void {
-    this.ackLink!.send(this.tokenSlot[token], this.tokenReceipt[token] * 4 + kind);
+    this.ackLink!.send(this.tokenSlot[token], this.tokenReceipt[token] * ACK_KINDS + kind);
   }
 
   /** The token lets go of the copy it held; `lossCause` when that loses the message. */

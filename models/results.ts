@@ -34,7 +34,67 @@ export interface VariantSummary {
   counters: Counters;
   /** One per queue and per consumer group on a topic, in the scenario's order. */
   subscriptions: SubscriptionSummary[];
+  /** Calls to downstream services by consumers and callers (all zero when nothing calls one). */
+  calls: Calls;
+  /** Each client of a downstream service: consumers, callers and services calling a layer below. */
+  callRoutes: CallRouteSummary[];
+  /** Each downstream service, in the scenario's order. */
+  downstreams: DownstreamSummary[];
   expectations: ExpectationOutcome[];
+}
+
+/**
+ * The requests that enter the call graph (from consumers and closed-loop callers, not from one
+ * service to the next) and what became of them.
+ */
+export interface Calls {
+  /** Unique requests (a message's call, a caller's request), retries not counted. */
+  requests: number;
+  /** Attempts sent for them, retries included. */
+  attempts: number;
+  /** attempts / requests: the load retries add (null with no request). */
+  amplification: number | null;
+  succeeded: number;
+  /** Requests that failed after their last allowed attempt. */
+  failed: number;
+  /** Successful requests per second over the producing window. */
+  goodputPerS: number;
+  /** Successful replies that came after their caller gave up, at every layer: wasted work. */
+  wastedReplies: number;
+  /** When the last downstream fault (outage, slowdown, capacity drop) ended; null with none. */
+  triggerEndS: number | null;
+  /** From the trigger's end to recovery (see models/recovery.ts); null when it did not recover or there was no trigger. */
+  recoveryS: number | null;
+  /** 1 when it recovered before the end of the producing window, 0 when not; null without a trigger. */
+  recovered: number | null;
+}
+
+export interface CallRouteSummary {
+  from: string;
+  to: string;
+  /** The retry policy's preset name, or "custom". */
+  retry: string;
+  calls: number;
+  attempts: number;
+  amplification: number | null;
+  succeeded: number;
+  failed: number;
+  timeouts: number;
+  rejections: number;
+  /** Attempts the open circuit breaker refused (never sent). */
+  breakerRefusals: number;
+  /** Retries the retry budget refused. */
+  budgetDenials: number;
+  wastedReplies: number;
+}
+
+export interface DownstreamSummary {
+  name: string;
+  requests: number;
+  completed: number;
+  rejected: number;
+  /** Arrival to reply, for completed requests. */
+  responseTime: LatencyStats;
 }
 
 /** Per-key order as processed (first processings only), over all subscriptions. */
@@ -69,6 +129,8 @@ export interface SubscriptionSummary {
   /** Duplicates an idempotent consumer recognised and skipped. */
   duplicatesSkipped: number;
   orderingViolations: number;
+  /** Messages moved to this queue's dead-letter queue, by reason (empty for a topic). */
+  deadLetteredByReason: Record<string, number>;
 }
 
 /** Every produced message ends in exactly one of these, and duplicates are counted on the side. */
@@ -160,6 +222,10 @@ export interface VariantSeries {
   queueDepth: number[];
   /** Time-weighted mean of messages delivered and not yet acked. */
   inFlight: number[];
+  /** Attempts per second sent by consumers and callers to downstream services (retries included). */
+  callAttemptsPerS: number[];
+  /** Successful requests per second from consumers and callers (goodput). */
+  goodputPerS: number[];
   /** Dead-letter queue depth at the end of each bucket. */
   dlqDepth: number[];
   producedPerS: number[];
@@ -253,6 +319,7 @@ export const SUBSCRIPTION_KEYS = {
   duplicatesByCause: true,
   duplicatesSkipped: true,
   orderingViolations: true,
+  deadLetteredByReason: true,
 } as const satisfies Record<keyof SubscriptionSummary, true>;
 
 export const SUMMARY_KEYS = {
@@ -263,8 +330,48 @@ export const SUMMARY_KEYS = {
   ordering: true,
   counters: true,
   subscriptions: true,
+  calls: true,
+  callRoutes: true,
+  downstreams: true,
   expectations: true,
 } as const satisfies Record<keyof VariantSummary, true>;
+
+export const CALL_ROUTE_KEYS = {
+  from: true,
+  to: true,
+  retry: true,
+  calls: true,
+  attempts: true,
+  amplification: true,
+  succeeded: true,
+  failed: true,
+  timeouts: true,
+  rejections: true,
+  breakerRefusals: true,
+  budgetDenials: true,
+  wastedReplies: true,
+} as const satisfies Record<keyof CallRouteSummary, true>;
+
+export const DOWNSTREAM_KEYS = {
+  name: true,
+  requests: true,
+  completed: true,
+  rejected: true,
+  responseTime: true,
+} as const satisfies Record<keyof DownstreamSummary, true>;
+
+export const CALLS_KEYS = {
+  requests: true,
+  attempts: true,
+  amplification: true,
+  succeeded: true,
+  failed: true,
+  goodputPerS: true,
+  wastedReplies: true,
+  triggerEndS: true,
+  recoveryS: true,
+  recovered: true,
+} as const satisfies Record<keyof Calls, true>;
 
 /** Dotted paths of the numeric fields of a variant summary: what an expectation may name. */
 export const SUMMARY_METRICS: readonly string[] = [
@@ -274,4 +381,5 @@ export const SUMMARY_METRICS: readonly string[] = [
   ...Object.keys(THROUGHPUT_KEYS).map((key) => `throughput.${key}`),
   "ordering.violations",
   ...Object.keys(COUNTERS_KEYS).map((key) => `counters.${key}`),
+  ...Object.keys(CALLS_KEYS).map((key) => `calls.${key}`),
 ];

@@ -9,7 +9,11 @@ import type { ScenarioConfig } from "./config.ts";
 import { checkConservation } from "./conservation.ts";
 import { InvariantError } from "./errors.ts";
 import { evaluateExpectations } from "./expectations.ts";
+import { recoveredAtS } from "./recovery.ts";
 import type {
+  CallRouteSummary,
+  Calls,
+  DownstreamSummary,
   Fates,
   LatencyStats,
   Ordering,
@@ -19,7 +23,7 @@ import type {
   VariantSummary,
 } from "./results.ts";
 import type { Subscription } from "./subscription.ts";
-import { World } from "./world.ts";
+import { type CallRoute, World } from "./world.ts";
 
 export interface SimulateOptions {
   seed: number;
@@ -49,7 +53,7 @@ export function simulate(config: ScenarioConfig, options: SimulateOptions): Vari
 function summarize(world: World): VariantSummary {
   const { stats, config, kernel } = world;
   const windowS = config.durationS - Math.min(config.warmupS, config.durationS);
-  const subscriptions = world.subscriptions.map(subscriptionSummary);
+  const subscriptions = world.subscriptions.map((s) => subscriptionSummary(world, s));
   const sum = (pick: (s: SubscriptionSummary) => number) => total(subscriptions, pick);
   const summary: VariantSummary = {
     fates: {
@@ -100,6 +104,17 @@ function summarize(world: World): VariantSummary {
       endS: kernel.nowS,
     },
     subscriptions,
+    calls: calls(world),
+    callRoutes: world.callRoutes.map(callRouteSummary),
+    downstreams: [...world.services.values()].map(
+      ({ name, downstream }): DownstreamSummary => ({
+        name,
+        requests: downstream.requests,
+        completed: downstream.completed,
+        rejected: downstream.rejected,
+        responseTime: latencyStats(downstream.responseTime),
+      }),
+    ),
     expectations: [],
   };
   summary.expectations = evaluateExpectations(config.expect, summary);
@@ -131,7 +146,7 @@ function sortedRecord(map: Map<string, number>): Record<string, number> {
   return record;
 }
 
-function subscriptionSummary(subscription: Subscription): SubscriptionSummary {
+function subscriptionSummary(world: World, subscription: Subscription): SubscriptionSummary {
   return {
     name: subscription.name,
     fates: fatesOf(subscription),
@@ -140,6 +155,121 @@ function subscriptionSummary(subscription: Subscription): SubscriptionSummary {
     duplicatesByCause: sortedRecord(subscription.duplicatesByCause),
     duplicatesSkipped: subscription.duplicatesSkipped,
     orderingViolations: subscription.ordering.violations,
+    deadLetteredByReason: sortedRecord(
+      world.queues.get(subscription.name)?.deadLetterReasons ?? new Map(),
+    ),
+  };
+}
+
+/** The clients where requests enter the call graph: consumers and callers, not services. */
+function entryRoutes(world: World): CallRoute[] {
+  const services = world.services;
+  return world.callRoutes.filter((route) => !services.has(route.from));
+}
+
+function calls(world: World): Calls {
+  const { config, stats } = world;
+  const entries = entryRoutes(world);
+  const requests = total(entries, (route) => route.client.calls);
+  const attempts = total(entries, (route) => route.client.attempts);
+  const windowS = config.durationS - Math.min(config.warmupS, config.durationS);
+  const trigger = triggerWindow(config.faults);
+  let recoveryS: number | null = null;
+  if (trigger !== null) {
+    const goodput = sumSeries(
+      stats.grid.bucketCount,
+      entries.map((route) => route.client.successSeries.ratePerS()),
+    );
+    const backlog = sumSeries(stats.grid.bucketCount, [
+      stats.readySeries.mean(),
+      ...[...world.services.values()].map((service) => service.downstream.inSystemSeries.mean()),
+    ]);
+    const atS = recoveredAtS({
+      bucketS: stats.grid.bucketS,
+      goodputPerS: goodput,
+      backlog,
+      triggerStartS: trigger.startS,
+      triggerEndS: trigger.endS,
+      untilS: config.durationS,
+    });
+    if (atS !== null) recoveryS = Math.max(0, atS - trigger.endS);
+  }
+  return {
+    requests,
+    attempts,
+    amplification: requests > 0 ? attempts / requests : null,
+    succeeded: total(entries, (route) => route.client.succeeded),
+    failed: total(entries, (route) => route.client.failed),
+    goodputPerS:
+      windowS > 0
+        ? total(entries, (route) =>
+            countWithin(
+              route.client.successSeries.perBucket(),
+              stats.grid.bucketS,
+              config.warmupS,
+              config.durationS,
+            ),
+          ) / windowS
+        : 0,
+    wastedReplies: total(world.callRoutes, (route) => route.client.wastedReplies),
+    triggerEndS: trigger?.endS ?? null,
+    recoveryS,
+    recovered: trigger === null ? null : recoveryS === null ? 0 : 1,
+  };
+}
+
+/** The span of the downstream faults (outage, slowdown, capacity drop), or null. */
+function triggerWindow(faults: ScenarioConfig["faults"]): { startS: number; endS: number } | null {
+  let window: { startS: number; endS: number } | null = null;
+  for (const fault of faults) {
+    if (fault.kind !== "outage" && fault.kind !== "slowdown" && fault.kind !== "capacity-drop")
+      continue;
+    const endS = fault.atS + fault.durationS;
+    window =
+      window === null
+        ? { startS: fault.atS, endS }
+        : { startS: Math.min(window.startS, fault.atS), endS: Math.max(window.endS, endS) };
+  }
+  return window;
+}
+
+/** What a per-bucket count adds up to within [fromS, toS) (buckets cut by the bounds count pro rata). */
+function countWithin(perBucket: number[], bucketS: number, fromS: number, toS: number): number {
+  let sum = 0;
+  perBucket.forEach((count, b) => {
+    const overlapS = Math.min(toS, (b + 1) * bucketS) - Math.max(fromS, b * bucketS);
+    if (overlapS > 0) sum += (count * overlapS) / bucketS;
+  });
+  return sum;
+}
+
+/** Bucket-wise sums of series on the run's grid of `length` buckets. */
+function sumSeries(length: number, series: number[][]): number[] {
+  const sum = new Array<number>(length).fill(0);
+  for (const values of series) {
+    values.forEach((value, i) => {
+      sum[i] += value;
+    });
+  }
+  return sum;
+}
+
+function callRouteSummary(route: CallRoute): CallRouteSummary {
+  const { client, policy } = route;
+  return {
+    from: route.from,
+    to: route.to,
+    retry: policy.config.preset ?? "custom",
+    calls: client.calls,
+    attempts: client.attempts,
+    amplification: client.calls > 0 ? client.attempts / client.calls : null,
+    succeeded: client.succeeded,
+    failed: client.failed,
+    timeouts: client.timeouts,
+    rejections: client.rejections,
+    breakerRefusals: client.breakerRefusals,
+    budgetDenials: policy.retriesDeniedByBudget,
+    wastedReplies: client.wastedReplies,
   };
 }
 
@@ -170,6 +300,14 @@ function series(world: World): VariantSeries {
     timesS: stats.grid.timesS(),
     queueDepth: stats.readySeries.mean(),
     inFlight: stats.inFlightSeries.mean(),
+    callAttemptsPerS: sumSeries(
+      stats.grid.bucketCount,
+      entryRoutes(world).map((route) => route.client.attemptSeries.ratePerS()),
+    ),
+    goodputPerS: sumSeries(
+      stats.grid.bucketCount,
+      entryRoutes(world).map((route) => route.client.successSeries.ratePerS()),
+    ),
     dlqDepth: stats.dlqSeries.last(),
     producedPerS: stats.producedSeries.ratePerS(),
     processedPerS: stats.processedSeries.ratePerS(),

@@ -371,7 +371,8 @@ export class StreamGroup {
   private done(m: number): void {
     this.doneEvent[m] = -1;
     const slot = m * this.batchMax + this.batchNext[m];
-    if (this.traits.failed()) {
+    // A poison record fails every time: retried in place, it blocks its partition.
+    if (this.traits.isPoison(this.batchMessageId[slot]) || this.traits.failed()) {
       this.stats.processingFailures++;
       this.kernel.schedule(this.config.nackDelayS, this.handlers.retry, m, this.epoch[m]);
       return;

@@ -13,6 +13,9 @@
  * dead-lettered; a nack delay or visibility timeout keeps it blocked); a returned message goes
  * back to the head of its group. Groups take turns (see models/fifoGroups.ts). A copy of a
  * message published to the queue within its deduplication window is accepted and dropped.
+ *
+ * The dead-letter queue keeps what it receives, with the reason (max receives, or a consumer
+ * that gave up on it), until a redrive sends it back to the queue as a new message.
  */
 import type { Kernel } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
@@ -40,6 +43,8 @@ export interface DeliveryTarget {
 export const FIFO_DEDUP_LOSS_CAUSE =
   "accepted copy lost (at-most-once), its duplicate dropped by FIFO deduplication";
 
+export const MAX_RECEIVES_REASON = "max receives";
+
 /** A FIFO queue's deduplication remembers at most this many ids (far above any window's worth). */
 const DEDUP_CAPACITY = 2 ** 31;
 
@@ -47,6 +52,14 @@ export class TaskQueue {
   /** Copies ready for delivery in this queue: `ready.size` of them. */
   readonly ready: { readonly size: number };
   inFlightCount = 0;
+  /** Copies a consumer requeued, waiting out their delay. */
+  delayedCount = 0;
+  /** Messages moved to the dead-letter queue, by reason. */
+  readonly deadLetterReasons = new Map<string, number>();
+  /** Messages sent back from the dead-letter queue. */
+  redriven = 0;
+  /** The dead-letter queue: slots parked there, oldest first. */
+  private readonly deadLetters = new IntRing();
 
   /** Standard queue: the ready copies in arrival order. */
   private readonly readyRing = new IntRing();
@@ -60,6 +73,7 @@ export class TaskQueue {
   private readonly tokenBase: number[] = [];
   private readonly visibilityHandler: number;
   private readonly nackDelayHandler: number;
+  private readonly requeueHandler: number;
   private readonly ledger: FateLedger;
 
   constructor(
@@ -88,6 +102,15 @@ export class TaskQueue {
     this.nackDelayHandler = kernel.register(`queue:${config.name}/nack-delay`, (slot, receipt) => {
       if (this.holds(slot, receipt)) this.returnToQueue(slot, CauseCode["redelivery-after-nack"]);
     });
+    this.requeueHandler = kernel.register(`queue:${config.name}/requeue`, (slot) => {
+      this.delayedCount--;
+      this.enqueueAgain(slot, CauseCode["redelivery-after-nack"]);
+    });
+  }
+
+  /** Messages parked in the dead-letter queue. */
+  get deadLetterDepth(): number {
+    return this.deadLetters.size;
   }
 
   /** Registers a consumer group with `tokenCount` tokens; returns the group's index. */
@@ -179,6 +202,63 @@ export class TaskQueue {
     }
   }
 
+  /** A consumer gave up on the message: it goes to the dead-letter queue with `reason`. */
+  deadLetter(slot: number, receipt: number, reason: string): void {
+    if (!this.holds(slot, receipt)) {
+      this.stats.staleAcks++;
+      return;
+    }
+    this.kernel.cancel(this.store.timer[slot]);
+    this.leaveFlight(slot);
+    this.moveToDeadLetter(slot, reason);
+  }
+
+  /**
+   * A consumer retries the message by publishing it again after `delayS` (a retry topic, a
+   * delayed requeue) and deleting this delivery: it loses its place in line, and the broker
+   * counts its receives from zero.
+   */
+  requeue(slot: number, receipt: number, delayS: number): void {
+    if (!this.holds(slot, receipt)) {
+      this.stats.staleAcks++;
+      return;
+    }
+    this.stats.acks++;
+    if (this.trace) this.emit("requeue", slot);
+    this.kernel.cancel(this.store.timer[slot]);
+    this.leaveFlight(slot);
+    const unblocked = this.groups?.release(this.store.keyIndex[slot], slot);
+    this.store.receiveCount[slot] = 0;
+    this.store.place[slot] = Place.delayed;
+    this.delayedCount++;
+    this.kernel.schedule(delayS, this.requeueHandler, slot);
+    if (unblocked) this.dispatch();
+  }
+
+  /** Sends up to `count` messages (oldest first) from the dead-letter queue back to the queue. */
+  redrive(count: number): void {
+    const store = this.store;
+    let moved = 0;
+    while (this.deadLetters.size > 0 && moved < count) {
+      const slot = this.deadLetters.shift();
+      moved++;
+      this.redriven++;
+      this.stats.changeDlq(-1);
+      store.receiveCount[slot] = 0;
+      store.callFailures[slot] = 0;
+      store.retryDelayS[slot] = 0;
+      this.ledger.redriven(store.messageId[slot]);
+      if (this.trace) this.emit("redrive", slot);
+      this.enqueueAgain(slot, CauseCode["redelivery-after-nack"]);
+    }
+  }
+
+  /** A message comes back as a new one (a requeue after its delay, a redrive). */
+  private enqueueAgain(slot: number, cause: number): void {
+    this.store.cause[slot] = cause;
+    this.publish(slot);
+  }
+
   private dispatch(): void {
     const waiting = this.waitingTokens;
     const groups = this.groups;
@@ -245,20 +325,10 @@ export class TaskQueue {
   private returnToQueue(slot: number, cause: number): void {
     const store = this.store;
     store.cause[slot] = cause;
-    this.inFlightCount--;
-    this.stats.changeInFlight(-1);
-    store.timer[slot] = -1;
+    this.leaveFlight(slot);
     const maxReceives = this.config.maxReceives;
     if (maxReceives !== null && store.receiveCount[slot] >= maxReceives) {
-      if (this.trace) this.emit("dead-letter", slot, { receives: store.receiveCount[slot] });
-      const messageId = store.messageId[slot];
-      const unblocked = this.groups?.release(store.keyIndex[slot], slot);
-      this.ledger.recordDeadLettered(messageId);
-      this.ledger.removeCopy(messageId, null);
-      store.release(slot);
-      this.stats.movedToDeadLetter++;
-      this.stats.changeDlq(1);
-      if (unblocked) this.dispatch();
+      this.moveToDeadLetter(slot, MAX_RECEIVES_REASON);
       return;
     }
     store.place[slot] = Place.ready;
@@ -266,6 +336,31 @@ export class TaskQueue {
     else this.readyRing.push(slot);
     this.stats.changeReady(1);
     this.dispatch();
+  }
+
+  /** The in-flight copy in `slot` stops being in flight. */
+  private leaveFlight(slot: number): void {
+    this.inFlightCount--;
+    this.stats.changeInFlight(-1);
+    this.store.timer[slot] = -1;
+  }
+
+  /** Parks the message (no longer in flight) in the dead-letter queue. */
+  private moveToDeadLetter(slot: number, reason: string): void {
+    const store = this.store;
+    if (this.trace) {
+      this.emit("dead-letter", slot, { receives: store.receiveCount[slot] });
+    }
+    const messageId = store.messageId[slot];
+    const unblocked = this.groups?.release(store.keyIndex[slot], slot);
+    this.ledger.recordDeadLettered(messageId);
+    this.ledger.removeCopy(messageId, null);
+    store.place[slot] = Place.deadLettered;
+    this.deadLetters.push(slot);
+    this.deadLetterReasons.set(reason, (this.deadLetterReasons.get(reason) ?? 0) + 1);
+    this.stats.movedToDeadLetter++;
+    this.stats.changeDlq(1);
+    if (unblocked) this.dispatch();
   }
 
   /** True when the copy in `slot` is in flight under delivery `receipt`. */

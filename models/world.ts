@@ -8,7 +8,16 @@ import { Kernel } from "../sim/kernel.ts";
 import { TimeGrid } from "../sim/metrics.ts";
 import { RandomStreams } from "../sim/random.ts";
 import type { Trace } from "../sim/trace.ts";
-import type { ConsumerConfig, FaultConfig, LinkConfig, ScenarioConfig } from "./config.ts";
+import { CallClient, type CallTarget } from "./callClient.ts";
+import { Callers } from "./callers.ts";
+import type {
+  CallConfig,
+  ConsumerConfig,
+  FaultConfig,
+  LinkConfig,
+  ScenarioConfig,
+} from "./config.ts";
+import { Downstream } from "./downstream.ts";
 import { ModelConfigError } from "./errors.ts";
 import { makeIdempotencyStore } from "./idempotency.ts";
 import { Link, type LinkEnds } from "./link.ts";
@@ -17,6 +26,8 @@ import { Producer } from "./producer.ts";
 import { ProducerAnswer, ProducerClient } from "./producerClient.ts";
 import { ProducerSequences } from "./producerSequence.ts";
 import { QueueConsumers } from "./queueConsumers.ts";
+import { RetryPolicy } from "./retryPolicy.ts";
+import { ServiceLayer } from "./serviceLayer.ts";
 import { RunStats } from "./stats.ts";
 import { StreamGroup } from "./streamGroup.ts";
 import { Subscription } from "./subscription.ts";
@@ -27,6 +38,15 @@ import { Topic } from "./topic.ts";
 const DEFAULT_BUCKETS = 200;
 /** More buckets than this would make the charts unreadable and the memory large. */
 const MAX_BUCKETS = 100_000;
+
+/** A client of a downstream service, for the reports: who calls whom. */
+export interface CallRoute {
+  /** The consumer, callers or service that calls. */
+  from: string;
+  to: string;
+  client: CallClient;
+  policy: RetryPolicy;
+}
 
 /** Where a producer publishes: the subscriptions that become responsible for each message. */
 interface Destination {
@@ -54,6 +74,11 @@ export class World {
   /** Every subscription, queues first, then consumer groups in the order of the consumers. */
   readonly subscriptions: Subscription[] = [];
   readonly links: Link[] = [];
+  /** Downstream services by name. */
+  readonly services = new Map<string, ServiceLayer>();
+  readonly callers: Callers[] = [];
+  /** Every client of a downstream service, in the order: services, consumers, callers. */
+  readonly callRoutes: CallRoute[] = [];
   readonly endS: number;
   private nextMessageId = 0;
   private readonly trace: Trace | null;
@@ -117,6 +142,7 @@ export class World {
         links: [],
       });
     }
+    this.wireServices();
     for (const consumerConfig of config.consumers) {
       if (consumerConfig.queue !== null)
         this.wireQueueConsumers(consumerConfig, consumerConfig.queue);
@@ -124,16 +150,78 @@ export class World {
     }
     for (const producerConfig of config.producers)
       this.wireProducer(producerConfig.name, producerConfig.to);
+    for (const callerConfig of config.callers) {
+      const { target, policy } = this.callTo(callerConfig.name, callerConfig.calls);
+      const callers = new Callers(
+        this.kernel,
+        callerConfig,
+        config.durationS,
+        target,
+        policy,
+        this.streams,
+        this.stats.grid,
+      );
+      this.callers.push(callers);
+      this.callRoutes.push({
+        from: callerConfig.name,
+        to: callerConfig.calls.target,
+        client: callers.client,
+        policy,
+      });
+    }
     for (const fault of config.faults) this.scheduleFault(fault);
   }
 
+  /** Services first (all of them, so a layer can call one defined after it), then their calls. */
+  private wireServices(): void {
+    for (const serviceConfig of this.config.downstreams) {
+      const downstream = new Downstream(this.kernel, serviceConfig, this.streams, this.stats.grid);
+      this.services.set(
+        serviceConfig.name,
+        new ServiceLayer(this.kernel, serviceConfig.name, downstream),
+      );
+    }
+    for (const serviceConfig of this.config.downstreams) {
+      if (serviceConfig.calls === null) continue;
+      const layer = this.services.get(serviceConfig.name)!;
+      const { target, policy } = this.callTo(serviceConfig.name, serviceConfig.calls);
+      layer.dependency = new CallClient(
+        this.kernel,
+        `service:${serviceConfig.name}`,
+        target,
+        serviceConfig.calls.timeoutS,
+        policy,
+        true,
+        (slot, ok) => layer.dependencyDone(slot, ok),
+        this.stats.grid,
+      );
+      this.callRoutes.push({
+        from: serviceConfig.name,
+        to: serviceConfig.calls.target,
+        client: layer.dependency,
+        policy,
+      });
+    }
+  }
+
+  /** The service `from` calls, and a retry policy of its own (its budget and breaker). */
+  private callTo(from: string, call: CallConfig): { target: CallTarget; policy: RetryPolicy } {
+    const target = this.services.get(call.target);
+    if (!target)
+      throw new ModelConfigError(`${from}: no downstream service named '${call.target}'`);
+    const policy = new RetryPolicy(call.retry, this.streams.stream(`${from}/retry`));
+    return { target, policy };
+  }
+
   run(): void {
+    for (const callers of this.callers) callers.start();
     for (const pool of this.queueConsumers) pool.start();
     for (const group of this.streamGroups) group.start();
     for (const topic of this.topics.values()) topic.start();
     for (const producer of this.producers) producer.start();
     this.kernel.run(this.endS);
     this.stats.finish(this.endS);
+    for (const service of this.services.values()) service.downstream.finish(this.endS);
   }
 
   /** The largest key count of the producers writing to `destination` (keys are shared by name). */
@@ -148,6 +236,7 @@ export class World {
     const queue = this.queues.get(queueName);
     if (!queue)
       throw new ModelConfigError(`consumer ${config.name}: no queue named '${queueName}'`);
+    const call = config.calls === null ? null : this.callTo(config.name, config.calls);
     const pool = new QueueConsumers(
       this.kernel,
       config,
@@ -157,7 +246,18 @@ export class World {
       this.stats,
       this.streams,
       this.trace,
+      call?.target ?? null,
+      call?.policy ?? null,
+      this.stats.grid,
     );
+    if (call !== null) {
+      this.callRoutes.push({
+        from: config.name,
+        to: config.calls!.target,
+        client: pool.callClient!,
+        policy: call.policy,
+      });
+    }
     const deliveryLink = this.link(queueName, config.name, {
       deliver: (token, receipt) => pool.received(token, receipt),
       lost: (token, receipt) => pool.receiveLost(token, receipt),
@@ -309,6 +409,23 @@ export class World {
         () => topic.replication.crashBroker(fault.broker, fault.downS),
       );
       kernel.scheduleAt(fault.atS, handler);
+      return;
+    }
+    if (fault.kind === "redrive") {
+      const queue = this.queues.get(fault.queue);
+      if (!queue) throw new ModelConfigError(`redrive: no queue named '${fault.queue}'`);
+      const handler = kernel.register(`fault:redrive:${fault.queue}@${fault.atS}`, () =>
+        queue.redrive(fault.count ?? Number.POSITIVE_INFINITY),
+      );
+      kernel.scheduleAt(fault.atS, handler);
+      return;
+    }
+    if (fault.kind === "outage" || fault.kind === "slowdown" || fault.kind === "capacity-drop") {
+      const service = this.services.get(fault.downstream);
+      if (!service) {
+        throw new ModelConfigError(`${fault.kind}: no downstream named '${fault.downstream}'`);
+      }
+      service.downstream.scheduleFault(fault);
       return;
     }
     if (fault.kind === "crash") {

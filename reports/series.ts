@@ -12,6 +12,8 @@ const SERIES_KEYS = {
   timesS: true,
   queueDepth: true,
   inFlight: true,
+  callAttemptsPerS: true,
+  goodputPerS: true,
   dlqDepth: true,
   producedPerS: true,
   processedPerS: true,

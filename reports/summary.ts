@@ -3,7 +3,10 @@
  */
 
 import {
+  CALL_ROUTE_KEYS,
+  CALLS_KEYS,
   COUNTERS_KEYS,
+  DOWNSTREAM_KEYS,
   EXPECTATION_KEYS,
   FATES_KEYS,
   LATENCY_KEYS,
@@ -48,6 +51,7 @@ function subscriptionObject(subscription: SubscriptionSummary): Record<string, J
     duplicatesByCause: { ...subscription.duplicatesByCause },
     duplicatesSkipped: subscription.duplicatesSkipped,
     orderingViolations: subscription.orderingViolations,
+    deadLetteredByReason: { ...subscription.deadLetteredByReason },
   };
   return pick(parts, SUBSCRIPTION_KEYS);
 }
@@ -61,6 +65,14 @@ function summaryObject(summary: VariantSummary): Record<string, JsonValue> {
     ordering: orderingObject(summary.ordering),
     counters: pick(summary.counters, COUNTERS_KEYS),
     subscriptions: summary.subscriptions.map(subscriptionObject),
+    calls: pick(summary.calls, CALLS_KEYS),
+    callRoutes: summary.callRoutes.map((route) => pick(route, CALL_ROUTE_KEYS)),
+    downstreams: summary.downstreams.map((downstream) =>
+      pick(
+        { ...downstream, responseTime: pick(downstream.responseTime, LATENCY_KEYS) },
+        DOWNSTREAM_KEYS,
+      ),
+    ),
     expectations: summary.expectations.map((outcome) => pick(outcome, EXPECTATION_KEYS)),
   };
   return pick(parts, SUMMARY_KEYS);

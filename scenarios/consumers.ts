@@ -3,7 +3,13 @@
  * members share the partitions and commit offsets). Fields that make sense for only one of the
  * two are errors on the other, naming the field.
  */
-import type { CommitPoint, ConsumerConfig, IdempotencyConfig } from "../models/config.ts";
+import type {
+  CommitPoint,
+  ConsumerCallConfig,
+  ConsumerConfig,
+  IdempotencyConfig,
+} from "../models/config.ts";
+import { readConsumerCall } from "./calls.ts";
 import { type Context, LIMITS, onlyDestination } from "./components.ts";
 import { readDistribution } from "./distribution-syntax.ts";
 import {
@@ -28,6 +34,8 @@ export const CONSUMER_KEYS = [
   "concurrency",
   "processing",
   "failure",
+  "poison",
+  "calls",
   "onFailure",
   "nackDelay",
   "commit",
@@ -113,6 +121,7 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     fields.pathOf("processing"),
   );
   const failureProbability = fields.read("failure", readProbability, 0);
+  const poisonProbability = fields.read("poison", readProbability, 0);
   const onFailure = fields.read(
     "onFailure",
     (n, p) => readChoice(n, p, ["nack", "timeout"] as const),
@@ -204,6 +213,25 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     (n, p) => readChoice(n, p, ["earliest", "latest"] as const),
     CONSUMER_DEFAULTS.autoOffsetReset,
   );
+  const calls = fields.read<ConsumerCallConfig | null>(
+    "calls",
+    (n, p) => readConsumerCall(n, p, ctx),
+    null,
+  );
+  if (calls !== null && onTopic) {
+    fields.refuse(
+      "calls",
+      "no 'calls' here",
+      "calls to downstream services are modeled for consumers of a queue; a topic consumer cannot call one yet",
+    );
+  }
+  if (calls !== null && calls.retryAt !== "consumer" && commit === "before-processing") {
+    fields.refuse(
+      "calls",
+      "retryAt: consumer with commit: before-processing",
+      `retryAt: ${calls.retryAt} needs the message still in the queue, but commit: before-processing deleted it on receipt`,
+    );
+  }
   return {
     name,
     queue,
@@ -213,6 +241,8 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     concurrency,
     processing,
     failureProbability,
+    poisonProbability,
+    calls,
     onFailure,
     nackDelayS,
     commit,

@@ -3,18 +3,51 @@
  * components, and crashes of a topic's brokers. Read after the components, since a fault names
  * them (and a crash's default down time is its consumer's `restart`).
  */
-import type { ConsumerConfig, FaultConfig, ProducerConfig, TopicConfig } from "../models/config.ts";
+import type {
+  ConsumerConfig,
+  FaultConfig,
+  ProducerConfig,
+  QueueConfig,
+  ServiceConfig,
+  TopicConfig,
+} from "../models/config.ts";
 import { type Context, readPair } from "./components.ts";
-import { Fields, failWith, joinPath, readDurationS, readList, readName } from "./fields.ts";
+import {
+  checkDownstreamFaultKeys,
+  DOWNSTREAM_FAULT_KEYS,
+  DOWNSTREAM_FAULT_KINDS,
+  readDownstreamFault,
+} from "./downstreams.ts";
+import {
+  Fields,
+  failWith,
+  joinPath,
+  readDurationS,
+  readList,
+  readName,
+  readWholeNumber,
+} from "./fields.ts";
 import { describeRaw, type RawNode } from "./raw.ts";
 
-export const FAULT_KEYS = ["at", "crash", "instance", "for", "partition", "crashBroker", "topic"];
+export const FAULT_KEYS = [
+  "at",
+  "crash",
+  "instance",
+  "for",
+  "partition",
+  "crashBroker",
+  "topic",
+  "redrive",
+  "count",
+  ...DOWNSTREAM_FAULT_KEYS,
+];
 
 /** The keys that say what kind of fault an entry is. */
-const KINDS = ["crash", "partition", "crashBroker"] as const;
+const KINDS = ["crash", "partition", "crashBroker", "redrive", ...DOWNSTREAM_FAULT_KINDS] as const;
+const KINDS_TEXT = "crash, partition, crashBroker, redrive, outage, slowdown or capacityDrop";
 
 const FAULT_EXPECTED =
-  "a fault { at, crash, instance, for }, { at, partition: [a, b], for } or { at, crashBroker, topic, for }";
+  "a fault { at, crash, instance, for }, { at, partition: [a, b], for }, { at, crashBroker, topic, for }, { at, redrive: <queue>, count }, { at, outage: <downstream>, for, mode }, { at, slowdown: <downstream>, factor, for } or { at, capacityDrop: <downstream>, servers, for }";
 const FAULTS_EXPECTED = `a list of faults, each ${FAULT_EXPECTED.replace("a fault ", "")}`;
 
 /** The components that exchange messages (whose links a partition can cut), and the topics. */
@@ -22,6 +55,8 @@ export interface Wiring {
   producers: readonly ProducerConfig[];
   consumers: readonly ConsumerConfig[];
   topics: readonly TopicConfig[];
+  queues: readonly QueueConfig[];
+  downstreams: readonly ServiceConfig[];
 }
 
 export function readFaults(
@@ -42,8 +77,8 @@ function readFault(node: RawNode, path: string, ctx: Context, wiring: Wiring): F
     failWith(
       fields.get(second)!,
       path,
-      "crash, partition or crashBroker",
-      `give one of 'crash', 'partition' and 'crashBroker', not both '${first}' and '${second}'`,
+      `one of ${KINDS_TEXT}`,
+      `give one kind of fault, not both '${first}' and '${second}'`,
     );
   }
   if (kinds.length === 0) {
@@ -51,7 +86,7 @@ function readFault(node: RawNode, path: string, ctx: Context, wiring: Wiring): F
       fields.map,
       path,
       FAULT_EXPECTED,
-      "missing 'crash', 'partition' or 'crashBroker' (expected crash: <consumer>, partition: [a, b] or crashBroker: <broker number>)",
+      `missing the kind of fault (expected one of ${KINDS_TEXT})`,
     );
   }
   const kind = kinds[0];
@@ -65,6 +100,10 @@ function readFault(node: RawNode, path: string, ctx: Context, wiring: Wiring): F
   if (kind !== "crash" && fields.has("instance")) {
     fields.refuse("instance", "crash", "'instance' applies only to crash faults");
   }
+  if (kind !== "redrive" && fields.has("count")) {
+    fields.refuse("count", "redrive", "'count' applies only to redrive faults");
+  }
+  checkDownstreamFaultKeys(fields, kind);
   const atS = readDurationS(fields.required("at", "a time like 2m"), fields.pathOf("at"));
   const endS = ctx.durationS + ctx.drainS;
   if (atS >= endS) {
@@ -75,6 +114,10 @@ function readFault(node: RawNode, path: string, ctx: Context, wiring: Wiring): F
     );
   }
   if (kind === "crash") return readCrash(fields, atS, ctx, wiring.consumers);
+  if (kind === "redrive") return readRedrive(fields, atS, ctx);
+  if ((DOWNSTREAM_FAULT_KINDS as readonly string[]).includes(kind)) {
+    return readDownstreamFault(fields, atS, wiring.downstreams);
+  }
   if (kind === "partition") return readPartition(fields, atS, ctx, wiring);
   return readBrokerCrash(fields, atS, ctx, wiring.topics);
 }
@@ -199,6 +242,22 @@ function exchangeMessages(a: string, b: string, wiring: Wiring): boolean {
     ...wiring.consumers.map((c): [string, string] => [c.name, (c.queue ?? c.topic)!]),
   ];
   return pairs.some(([x, y]) => (x === a && y === b) || (x === b && y === a));
+}
+
+/** `{ at: 10m, redrive: orders, count: 100 }`: dead letters back to their queue (all without count). */
+function readRedrive(fields: Fields, atS: number, ctx: Context): FaultConfig {
+  const node = fields.get("redrive")!;
+  const queue = readName(node, fields.pathOf("redrive"));
+  ctx.names.expect(queue, ["queue"], node, fields.pathOf("redrive"));
+  if (fields.has("for")) {
+    fields.refuse("for", "no 'for' here", "a redrive happens at once; it has no 'for'");
+  }
+  const count = fields.read<number | null>(
+    "count",
+    (n, p) => readWholeNumber(n, p, 1, Number.MAX_SAFE_INTEGER),
+    null,
+  );
+  return { kind: "redrive", atS, queue, count };
 }
 
 function positiveDuration(node: RawNode, path: string): number {

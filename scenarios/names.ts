@@ -8,7 +8,7 @@ import { failWith } from "./fields.ts";
 import type { RawNode } from "./raw.ts";
 import { suggestionSuffix } from "./suggest.ts";
 
-export type ComponentKind = "queue" | "topic" | "producer" | "consumer";
+export type ComponentKind = "queue" | "topic" | "producer" | "consumer" | "downstream" | "caller";
 
 /** What producers publish to and consumers read from. */
 export const DESTINATION_KINDS: readonly ComponentKind[] = ["queue", "topic"];
@@ -28,8 +28,8 @@ export class ComponentNames {
       throw new ScenarioError({
         at: node.at,
         path,
-        expected: "a name not used by another queue, topic, producer or consumer",
-        problem: `'${name}' is already the name of a ${previous.kind}${line}; names must be unique across queues, topics, producers and consumers`,
+        expected: "a name not used by another component",
+        problem: `'${name}' is already the name of a ${previous.kind}${line}; names must be unique across queues, topics, producers, consumers, downstreams and callers`,
       });
     }
     this.byName.set(name, { kind, node });

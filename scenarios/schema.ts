@@ -3,7 +3,14 @@
  * into a ScenarioConfig, filling every default. `variants` is the loader's business and is
  * only allowed here. The full reference is docs/scenario-format.md.
  */
-import type { FaultConfig, LinkConfig, ScenarioConfig } from "../models/config.ts";
+import type {
+  CallConfig,
+  FaultConfig,
+  LinkConfig,
+  ScenarioConfig,
+  ServiceConfig,
+} from "../models/config.ts";
+import { CALLER_KEYS, readCall, readCaller } from "./calls.ts";
 import {
   type Context,
   PRODUCER_KEYS,
@@ -15,6 +22,7 @@ import {
   TOPIC_KEYS,
 } from "./components.ts";
 import { CONSUMER_KEYS, checkGroups, readConsumer } from "./consumers.ts";
+import { DOWNSTREAM_KEYS, readDownstream } from "./downstreams.ts";
 import { ScenarioError } from "./errors.ts";
 import { readExpectations } from "./expectations.ts";
 import { readFaults } from "./faults.ts";
@@ -45,6 +53,8 @@ export const SCENARIO_KEYS = [
   "topics",
   "producers",
   "consumers",
+  "downstreams",
+  "callers",
   "links",
   "faults",
   "expect",
@@ -55,7 +65,7 @@ export const SCENARIO_KEYS = [
 export const SCENARIO_NAME_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 export const SCENARIO_NAME_EXPECTED = "a lowercase name of letters, digits and '-'";
 export const SCENARIO_EXPECTED =
-  "a mapping with name, duration, queues or topics, producers and consumers";
+  "a mapping with name, duration, queues or topics, producers and consumers (or downstreams and callers)";
 export const DRAIN_DEFAULT_S = 60;
 /** A chart with more buckets than this costs memory and shows nothing more. */
 export const SAMPLE_BUCKETS_MAX = 100_000;
@@ -90,9 +100,20 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
   // All names first, so any reference can be checked and a duplicate is caught at once.
   const queueItems = openComponents(fields, "queue", ctx, false);
   const topicItems = openComponents(fields, "topic", ctx, false);
-  checkSomeDestination(fields, queueItems.length + topicItems.length);
-  const producerItems = openComponents(fields, "producer", ctx, true);
-  const consumerItems = openComponents(fields, "consumer", ctx, true);
+  const downstreamItems = openComponents(fields, "downstream", ctx, false);
+  const callerItems = openComponents(fields, "caller", ctx, false);
+  // A scenario of callers and services alone needs no broker; anything else needs a queue or
+  // topic, producers and consumers.
+  const messaging = callerItems.length === 0 || fields.has("producers") || fields.has("consumers");
+  if (messaging) checkSomeDestination(fields, queueItems.length + topicItems.length);
+  const producerItems = openComponents(fields, "producer", ctx, messaging);
+  const consumerItems = openComponents(fields, "consumer", ctx, messaging);
+  const downstreams = downstreamItems.map((item) => ({
+    ...readDownstream(item.fields, item.name),
+    calls: item.fields.read<CallConfig | null>("calls", (n, p) => readCall(n, p, ctx), null),
+  }));
+  checkNoCallCycle(downstreamItems, downstreams);
+  const callers = callerItems.map((item) => readCaller(item.fields, item.name, ctx));
   const queues = queueItems.map((item) => readQueue(item.fields, item.name));
   const topics = topicItems.map((item) => readTopic(item.fields, item.name));
   const producers = producerItems.map((item) => readProducer(item.fields, item.name, ctx));
@@ -101,7 +122,7 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
   const links = readAllLinks(fields, ctx);
   const faults = fields.read<FaultConfig[]>(
     "faults",
-    (n, p) => readFaults(n, p, ctx, { producers, consumers, topics }),
+    (n, p) => readFaults(n, p, ctx, { producers, consumers, topics, downstreams, queues }),
     [],
   );
   const expect = fields.read("expect", readExpectations, []);
@@ -117,10 +138,38 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     queues,
     topics,
     consumers,
+    downstreams,
+    callers,
     links,
     faults,
     expect,
   };
+}
+
+/** Services that call each other in a ring would never answer: refused, naming the ring. */
+function checkNoCallCycle(
+  items: { fields: Fields; name: string }[],
+  downstreams: ServiceConfig[],
+): void {
+  const callee = new Map(downstreams.map((d) => [d.name, d.calls?.target ?? null]));
+  downstreams.forEach((start, i) => {
+    const ring = [start.name];
+    let next = callee.get(start.name) ?? null;
+    while (next !== null) {
+      ring.push(next);
+      if (next === start.name) {
+        const fields = items[i].fields;
+        failWith(
+          fields.get("calls")!,
+          fields.pathOf("calls"),
+          "a call to a service that does not call back",
+          `the services call each other in a ring: ${ring.join(" -> ")}`,
+        );
+      }
+      if (ring.length > downstreams.length) break; // a ring not through `start`: found from its own members
+      next = callee.get(next) ?? null;
+    }
+  });
 }
 
 function readSampleIntervalS(node: RawNode, path: string): number | null {
@@ -133,6 +182,8 @@ const KEYS_BY_KIND: Record<ComponentKind, string[]> = {
   topic: TOPIC_KEYS,
   producer: PRODUCER_KEYS,
   consumer: CONSUMER_KEYS,
+  downstream: [...DOWNSTREAM_KEYS, "calls"],
+  caller: CALLER_KEYS,
 };
 
 /** A list of named components (when `required`, a non-empty one), each name registered. */

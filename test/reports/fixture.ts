@@ -6,6 +6,7 @@
  */
 
 import type {
+  Calls,
   Counters,
   LatencyStats,
   RunResult,
@@ -35,6 +36,8 @@ function series(storm: boolean): VariantSeries {
     timesS: TIMES_S,
     queueDepth: [0, 2, 3, 40 * scale, 120 * scale, 90 * scale, 30, 8, 3, 1, 0, 0],
     inFlight: [4, 5, 5, 20, 20, 20, 18, 9, 6, 5, 1, 0],
+    callAttemptsPerS: new Array(TIMES_S.length).fill(0),
+    goodputPerS: new Array(TIMES_S.length).fill(0),
     dlqDepth: [0, 0, 0, 0, storm ? 3 : 1, storm ? 9 : 2, storm ? 12 : 2, 12, 12, 12, 12, 12].map(
       (d) => (storm ? d : Math.min(d, 2)),
     ),
@@ -71,6 +74,20 @@ const NO_STREAM_COUNTERS = {
   truncatedRecords: 0,
 } as const satisfies Partial<Counters>;
 
+/** No downstream calls in this fixture. */
+const NO_CALLS = {
+  requests: 0,
+  attempts: 0,
+  amplification: null,
+  succeeded: 0,
+  failed: 0,
+  goodputPerS: 0,
+  wastedReplies: 0,
+  triggerEndS: null,
+  recoveryS: null,
+  recovered: null,
+} as const satisfies Calls;
+
 /** Subscriptions of the first variant: their fates sum to the variant's. */
 function stormSubscriptions(): SubscriptionSummary[] {
   return [
@@ -94,6 +111,7 @@ function stormSubscriptions(): SubscriptionSummary[] {
       },
       duplicatesSkipped: 0,
       orderingViolations: 0,
+      deadLetteredByReason: {},
     },
     {
       name: "events/audit",
@@ -115,6 +133,7 @@ function stormSubscriptions(): SubscriptionSummary[] {
       duplicatesByCause: { "reread-after-crash": 5 },
       duplicatesSkipped: 0,
       orderingViolations: 2,
+      deadLetteredByReason: {},
     },
   ];
 }
@@ -173,6 +192,9 @@ export function smallRunResult(): RunResult {
             endS: 60,
           },
           subscriptions: stormSubscriptions(),
+          calls: NO_CALLS,
+          callRoutes: [],
+          downstreams: [],
           expectations: [
             { text: "no message lost", metric: "fates.lost", observed: 3, passed: false },
             { text: "p99 under 2s", metric: "latency.p99S", observed: 14.2, passed: false },
@@ -237,8 +259,12 @@ export function smallRunResult(): RunResult {
               duplicatesByCause: { "redelivery-after-nack": 5 },
               duplicatesSkipped: 0,
               orderingViolations: 0,
+              deadLetteredByReason: {},
             },
           ],
+          calls: NO_CALLS,
+          callRoutes: [],
+          downstreams: [],
           expectations: [
             { text: "no message lost", metric: "fates.lost", observed: 0, passed: true },
             { text: "p99 under 2s", metric: "latency.p99S", observed: 1.5, passed: true },
@@ -270,6 +296,7 @@ export function singleSubscriptionRunResult(): RunResult {
       },
       duplicatesSkipped: 0,
       orderingViolations: 2,
+      deadLetteredByReason: {},
     },
   ];
   storm.ordering.first = { ...storm.ordering.first!, subscription: "payments" };

@@ -33,6 +33,9 @@ describe("summaryJson", () => {
       "ordering",
       "counters",
       "subscriptions",
+      "calls",
+      "callRoutes",
+      "downstreams",
       "expectations",
     ]);
     expect(Object.keys(variant.fates)).toEqual([
@@ -121,6 +124,7 @@ describe("summaryJson", () => {
       "duplicatesByCause",
       "duplicatesSkipped",
       "orderingViolations",
+      "deadLetteredByReason",
     ]);
     expect(Object.keys(audit.fates)).toEqual(Object.keys(storm.fates));
     expect(Object.keys(audit.lostByCause)).toEqual([

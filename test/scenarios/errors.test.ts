@@ -47,10 +47,10 @@ describe("YAML syntax errors", () => {
 
   it("reject a document that is not a mapping", () => {
     expect(messageOf("- a\n- b\n")).toBe(
-      "x.yaml:1:1: expected a mapping with name, duration, queues or topics, producers and consumers, got a list of 2 items",
+      "x.yaml:1:1: expected a mapping with name, duration, queues or topics, producers and consumers (or downstreams and callers), got a list of 2 items",
     );
     expect(messageOf("")).toBe(
-      "x.yaml: expected a mapping with name, duration, queues or topics, producers and consumers, got nothing",
+      "x.yaml: expected a mapping with name, duration, queues or topics, producers and consumers (or downstreams and callers), got nothing",
     );
   });
 });
@@ -100,7 +100,7 @@ describe("names", () => {
   it("must be unique within a kind", () => {
     const text = scenarioText({ queues: "  - { name: orders }\n  - { name: orders }" });
     expect(messageOf(text)).toBe(
-      "x.yaml:5:13: queues.orders.name: 'orders' is already the name of a queue (line 4); names must be unique across queues, topics, producers and consumers",
+      "x.yaml:5:13: queues.orders.name: 'orders' is already the name of a queue (line 4); names must be unique across queues, topics, producers, consumers, downstreams and callers",
     );
   });
 

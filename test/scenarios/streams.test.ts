@@ -27,6 +27,8 @@ function topicConsumer(extra: Partial<ConsumerConfig>): ConsumerConfig {
     concurrency: 1,
     processing: { kind: "constant", value: 0.01 },
     failureProbability: 0,
+    poisonProbability: 0,
+    calls: null,
     onFailure: "nack",
     nackDelayS: 0,
     commit: "after-processing",
@@ -92,6 +94,8 @@ describe("a topic scenario", () => {
         },
       ],
       consumers: [topicConsumer({})],
+      downstreams: [],
+      callers: [],
       links: [],
       faults: [],
       expect: [],
@@ -169,6 +173,8 @@ describe("a topic scenario", () => {
         count: 3,
         processing: { kind: "exponential", mean: 0.02 },
         failureProbability: 0.01,
+        poisonProbability: 0,
+        calls: null,
         nackDelayS: 1,
         commit: "auto",
         autoCommitIntervalS: 1,
@@ -279,11 +285,11 @@ describe("names", () => {
   it("of topics share one namespace with queues, producers and consumers", () => {
     const text = scenarioText({ top: "topics: [{ name: orders, partitions: 1 }]" });
     expect(messageOf(text)).toBe(
-      "x.yaml:3:18: topics.orders.name: 'orders' is already the name of a queue (line 5); names must be unique across queues, topics, producers and consumers",
+      "x.yaml:3:18: topics.orders.name: 'orders' is already the name of a queue (line 5); names must be unique across queues, topics, producers, consumers, downstreams and callers",
     );
     const producer = topicScenarioText({ producers: "  - { name: signups, rate: 1/s }" });
     expect(messageOf(producer)).toBe(
-      "x.yaml:6:13: producers.signups.name: 'signups' is already the name of a topic (line 4); names must be unique across queues, topics, producers and consumers",
+      "x.yaml:6:13: producers.signups.name: 'signups' is already the name of a topic (line 4); names must be unique across queues, topics, producers, consumers, downstreams and callers",
     );
   });
 
@@ -641,16 +647,16 @@ describe("faults", () => {
 
   it("are a crash, a partition or a broker crash", () => {
     expect(messageOf(withFaults("{ at: 1s }"))).toBe(
-      "x.yaml:10:5: faults.0: missing 'crash', 'partition' or 'crashBroker' (expected crash: <consumer>, partition: [a, b] or crashBroker: <broker number>)",
+      "x.yaml:10:5: faults.0: missing the kind of fault (expected one of crash, partition, crashBroker, redrive, outage, slowdown or capacityDrop)",
     );
     expect(messageOf(withFaults("{ at: 1s, crash: workers, partition: [api, orders] }"))).toBe(
-      "x.yaml:10:42: faults.0: give one of 'crash', 'partition' and 'crashBroker', not both 'crash' and 'partition'",
+      "x.yaml:10:42: faults.0: give one kind of fault, not both 'crash' and 'partition'",
     );
     expect(messageOf(withFaults("{ at: 1s, partition: [api, orders], crashBroker: 0 }"))).toBe(
-      "x.yaml:10:54: faults.0: give one of 'crash', 'partition' and 'crashBroker', not both 'partition' and 'crashBroker'",
+      "x.yaml:10:54: faults.0: give one kind of fault, not both 'partition' and 'crashBroker'",
     );
     expect(messageOf(withFaults("{ at: 1s, crash: workers, duration: 5s }"))).toBe(
-      "x.yaml:10:31: faults.0.duration: unknown key 'duration' (expected one of: at, crash, instance, for, partition, crashBroker, topic)",
+      "x.yaml:10:31: faults.0.duration: unknown key 'duration' (expected one of: at, crash, instance, for, partition, crashBroker, topic, redrive, count, outage, slowdown, capacityDrop, mode, factor, servers)",
     );
     expect(messageOf(scenarioText({ bottom: "faults: { at: 1s }" }))).toBe(
       "x.yaml:9:9: faults: expected a list of faults, each { at, crash, instance, for }, { at, partition: [a, b], for } or { at, crashBroker, topic, for }, got a mapping",
