@@ -51,8 +51,23 @@ export interface DownstreamConfig {
    * each service started takes `slowdownFactor` times longer (thrashing: the "order of magnitude
    * slower above capacity" shape); null = no knee.
    */
-  knee: { inSystem: number; slowdownFactor: number } | null;
+  knee: KneeConfig | null;
 }
+
+/**
+ * Where the service slows down: above `inSystem` requests waiting or in service (thrashing), or
+ * above `ratePerS` arrivals per second over the last KNEE_RATE_WINDOW_S (a cache that stops
+ * fitting, as in the metastable-failure papers). Exactly one of the two is set.
+ */
+export interface KneeConfig {
+  inSystem: number | null;
+  ratePerS: number | null;
+  slowdownFactor: number;
+}
+
+/** The arrival rate a rate knee compares is counted over this last second, in tenths. */
+export const KNEE_RATE_WINDOW_S = 1;
+const KNEE_RATE_BUCKETS = 10;
 
 /** What a downstream answers, as the second argument of the caller's reply handler. */
 export const Reply = { ok: 0, rejected: 1 } as const;
@@ -220,6 +235,7 @@ export class Downstream {
   submit(tag: number, replyHandler: number): void {
     const nowS = this.kernel.nowS;
     this.requests++;
+    if (this.config.knee?.ratePerS != null) this.countArrival(nowS);
     this.requestSeries.add(nowS);
     if (this.activeOutages > 0) {
       if (this.activeRejectOutages > 0) {
@@ -322,13 +338,45 @@ export class Downstream {
     this.kernel.scheduleAt(atS + durationS, handler, window, END);
   }
 
+  /** Arrivals in tenths of a second, in a ring, for a rate knee. */
+  private readonly arrivalBuckets = new Float64Array(KNEE_RATE_BUCKETS);
+  private arrivalBucketIndex = 0;
+
+  private countArrival(nowS: number): void {
+    this.advanceArrivalBuckets(nowS);
+    this.arrivalBuckets[this.arrivalBucketIndex % KNEE_RATE_BUCKETS]++;
+  }
+
+  /** Arrivals over the last KNEE_RATE_WINDOW_S (in whole tenths, the current one included). */
+  private arrivalsInWindow(nowS: number): number {
+    this.advanceArrivalBuckets(nowS);
+    let sum = 0;
+    for (let i = 0; i < KNEE_RATE_BUCKETS; i++) sum += this.arrivalBuckets[i];
+    return sum;
+  }
+
+  private advanceArrivalBuckets(nowS: number): void {
+    const index = Math.floor((nowS * KNEE_RATE_BUCKETS) / KNEE_RATE_WINDOW_S);
+    const stale = Math.min(KNEE_RATE_BUCKETS, index - this.arrivalBucketIndex);
+    for (let i = 1; i <= stale; i++) {
+      this.arrivalBuckets[(this.arrivalBucketIndex + i) % KNEE_RATE_BUCKETS] = 0;
+    }
+    if (index > this.arrivalBucketIndex) this.arrivalBucketIndex = index;
+  }
+
   private startService(slot: number): void {
     const nowS = this.kernel.nowS;
     // Counting the request starting: it is in the system.
     const inSystem = this.waiting.size + this.busyServers + 1;
     const knee = this.config.knee;
     let factor = this.slowdownNow;
-    if (knee !== null && inSystem > knee.inSystem) factor *= knee.slowdownFactor;
+    if (knee !== null) {
+      const above =
+        knee.inSystem !== null
+          ? inSystem > knee.inSystem
+          : this.arrivalsInWindow(nowS) > knee.ratePerS! * KNEE_RATE_WINDOW_S;
+      if (above) factor *= knee.slowdownFactor;
+    }
     const serviceS = this.service.sample() * factor;
     this.changeBusy(1);
     this.slotState[slot] = SlotState.inService;
@@ -467,10 +515,16 @@ function checkConfig(config: DownstreamConfig): void {
   }
   const knee = config.knee;
   if (knee !== null) {
-    if (!Number.isInteger(knee.inSystem) || knee.inSystem < 0) {
+    if ((knee.inSystem === null) === (knee.ratePerS === null)) {
+      throw new RangeError(`${where}: a knee has inSystem or ratePerS, exactly one of them`);
+    }
+    if (knee.inSystem !== null && (!Number.isInteger(knee.inSystem) || knee.inSystem < 0)) {
       throw new RangeError(
         `${where}: knee inSystem must be a whole number >= 0, got ${knee.inSystem}`,
       );
+    }
+    if (knee.ratePerS !== null && !(knee.ratePerS > 0 && Number.isFinite(knee.ratePerS))) {
+      throw new RangeError(`${where}: knee ratePerS must be finite and > 0, got ${knee.ratePerS}`);
     }
     if (!(knee.slowdownFactor > 0) || !Number.isFinite(knee.slowdownFactor)) {
       throw new RangeError(

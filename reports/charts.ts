@@ -50,6 +50,8 @@ export const CHART_TITLES: Readonly<Record<string, string>> = {
   "fates.png": "Message fates per variant",
   "subscription-fates.png": "Message fates per subscription",
   "dlq-depth.png": "Dead-letter queue depth",
+  "call-load.png":
+    "Calls to downstream services: attempts (dashed, retries included) and goodput (solid)",
 };
 
 type LineDataset = ChartDataset<"line", Point[]>;
@@ -196,6 +198,20 @@ function throughputChart(result: RunResult, unit: Unit): ChartImage {
   return { file, title, png: renderPng(config) };
 }
 
+function callLoadChart(result: RunResult, unit: Unit): ChartImage {
+  const datasets = result.variants.flatMap(({ name, series }, i) => {
+    const xs = midpoints(series, unit);
+    return [
+      lineDataset(`${name} goodput`, i, points(xs, series.goodputPerS), DASH.solid),
+      lineDataset(`${name} attempts`, i, points(xs, series.callAttemptsPerS), DASH.dashed, 1.5),
+    ];
+  });
+  const file = "call-load.png";
+  const title = CHART_TITLES[file];
+  const config = timeChartConfig({ result, title, yTitle: "requests/s", datasets, unit });
+  return { file, title, png: renderPng(config) };
+}
+
 function dlqDepthChart(result: RunResult, unit: Unit): ChartImage {
   const datasets = result.variants.map(({ name, series }, i) =>
     lineDataset(name, i, points(bucketEnds(series, unit), series.dlqDepth), DASH.solid),
@@ -308,5 +324,10 @@ export function renderCharts(result: RunResult): ChartImage[] {
     fatesChart(result),
     ...(hasSeveralSubscriptions(result) ? [subscriptionFatesChart(result)] : []),
     dlqDepthChart(result, unit),
+    ...(callsSomething(result) ? [callLoadChart(result, unit)] : []),
   ];
+}
+
+function callsSomething(result: RunResult): boolean {
+  return result.variants.some((variant) => variant.summary.callRoutes.length > 0);
 }

@@ -384,18 +384,129 @@ function expectationsSection(result: RunResult): Section {
   };
 }
 
+/** Does any variant call a downstream service (or produce messages)? Sections without it are left out. */
+function callsSomething(result: RunResult): boolean {
+  return result.variants.some((variant) => variant.summary.callRoutes.length > 0);
+}
+
+function producesMessages(result: RunResult): boolean {
+  return result.variants.some((variant) => variant.summary.fates.produced > 0);
+}
+
+/** Requests into the call graph: load with retries against goodput, wasted work, recovery. */
+function callsSection(result: RunResult): Section {
+  const calls = (s: VariantSummary) => s.calls;
+  const recovery = (s: VariantSummary): string => {
+    const { triggerEndS, recoveryS } = s.calls;
+    if (triggerEndS === null) return NO_VALUE;
+    return recoveryS === null ? "did not recover" : formatDurationS(recoveryS);
+  };
+  return {
+    title: "Calls to downstream services",
+    rows: [
+      row(result, "requests", (s) => text(formatCount(calls(s).requests))),
+      row(result, "attempts", (s) => text(formatCount(calls(s).attempts))),
+      row(result, "attempts per request", (s) =>
+        text(calls(s).amplification === null ? NO_VALUE : formatDecimal(calls(s).amplification!)),
+      ),
+      row(result, "succeeded", (s) => text(formatCount(calls(s).succeeded))),
+      row(result, "failed", (s) => text(formatCount(calls(s).failed))),
+      row(result, "goodput", (s) => text(formatRatePerS(calls(s).goodputPerS))),
+      row(result, "wasted replies", (s) => text(formatCount(calls(s).wastedReplies))),
+      row(result, "recovery after the trigger", (s) => text(recovery(s))),
+    ],
+    note: "Attempts include retries; wasted replies are successes that came after their caller gave up; recovery: goodput back to 90% of its level before the trigger, and the backlog back near it.",
+  };
+}
+
+/** One row per (caller, service) pair and measure, for every client of a downstream. */
+function callRouteSection(result: RunResult): Section {
+  const routeNames: string[] = [];
+  for (const variant of result.variants) {
+    for (const route of variant.summary.callRoutes) {
+      const name = `${route.from} → ${route.to}`;
+      if (!routeNames.includes(name)) routeNames.push(name);
+    }
+  }
+  const rows: TableRow[] = [];
+  for (const name of routeNames) {
+    const find = (s: VariantSummary) =>
+      s.callRoutes.find((route) => `${route.from} → ${route.to}` === name);
+    const cell =
+      (pick: (route: VariantSummary["callRoutes"][number]) => string) => (s: VariantSummary) => {
+        const route = find(s);
+        return text(route === undefined ? NO_VALUE : pick(route));
+      };
+    rows.push(
+      row(
+        result,
+        `${name}: retry policy`,
+        cell((r) => r.retry),
+      ),
+      row(
+        result,
+        `${name}: calls / attempts`,
+        cell((r) => `${formatCount(r.calls)} / ${formatCount(r.attempts)}`),
+      ),
+      row(
+        result,
+        `${name}: timeouts / rejected`,
+        cell((r) => `${formatCount(r.timeouts)} / ${formatCount(r.rejections)}`),
+      ),
+      row(
+        result,
+        `${name}: breaker refusals / budget denials`,
+        cell((r) => `${formatCount(r.breakerRefusals)} / ${formatCount(r.budgetDenials)}`),
+      ),
+    );
+  }
+  for (const name of downstreamNames(result)) {
+    const find = (s: VariantSummary) => s.downstreams.find((d) => d.name === name);
+    rows.push(
+      row(result, `${name}: requests / completed / rejected`, (s) => {
+        const d = find(s);
+        return text(
+          d === undefined
+            ? NO_VALUE
+            : `${formatCount(d.requests)} / ${formatCount(d.completed)} / ${formatCount(d.rejected)}`,
+        );
+      }),
+      row(result, `${name}: response p99`, (s) => {
+        const p99S = find(s)?.responseTime.p99S ?? null;
+        return text(p99S === null ? NO_VALUE : formatDurationS(p99S));
+      }),
+    );
+  }
+  return { title: "Callers and services", rows };
+}
+
+function downstreamNames(result: RunResult): string[] {
+  const names: string[] = [];
+  for (const variant of result.variants) {
+    for (const d of variant.summary.downstreams) if (!names.includes(d.name)) names.push(d.name);
+  }
+  return names;
+}
+
 /**
  * Every section of the summary: overall fates, one fates table per subscription (when a variant
  * has several), latencies, throughput, ordering, counters, and expectations when there are any.
  */
 export function summarySections(result: RunResult): Section[] {
+  // A scenario of callers and services alone has no messages: their tables would be all zero.
+  const messages = producesMessages(result) || !callsSomething(result);
   const sections = [
-    fatesSection(result),
-    ...subscriptionSections(result),
-    latencySection(result, "End-to-end latency", (s) => s.latency),
-    latencySection(result, "Queue wait", (s) => s.queueWait),
-    throughputSection(result),
-    orderingSection(result),
+    ...(messages
+      ? [
+          fatesSection(result),
+          ...subscriptionSections(result),
+          latencySection(result, "End-to-end latency", (s) => s.latency),
+          latencySection(result, "Queue wait", (s) => s.queueWait),
+          throughputSection(result),
+          orderingSection(result),
+        ]
+      : []),
+    ...(callsSomething(result) ? [callsSection(result), callRouteSection(result)] : []),
     countersSection(result),
   ];
   const expectations = expectationsSection(result);

@@ -23,13 +23,15 @@ import {
   readDurationS,
   readName,
   readNumber,
+  readRatePerS,
   readWholeNumber,
 } from "./fields.ts";
 import { describeRaw, type RawNode } from "./raw.ts";
 import { suggestionSuffix } from "./suggest.ts";
 
 export const DOWNSTREAM_KEYS = ["name", "servers", "queue", "service", "knee"];
-export const KNEE_KEYS = ["inSystem", "slowdown"];
+export const KNEE_KEYS = ["inSystem", "rate", "slowdown"];
+const KNEE_EXPECTED = "a knee { inSystem, slowdown } or { rate, slowdown }";
 /** The keys that make a fault a downstream fault, one per kind. */
 export const DOWNSTREAM_FAULT_KINDS = ["outage", "slowdown", "capacityDrop"] as const;
 /** Keys a downstream fault adds to a fault entry (beside `at` and `for`). */
@@ -95,18 +97,21 @@ function readQueueCapacity(node: RawNode, path: string): number | null {
 }
 
 function readKnee(node: RawNode, path: string): DownstreamConfig["knee"] {
-  const fields = Fields.open(node, path, KNEE_KEYS, "a knee { inSystem, slowdown }");
-  const inSystem = readWholeNumber(
-    fields.required("inSystem", "a whole number of requests in the system, like 300"),
-    fields.pathOf("inSystem"),
-    1,
-    DOWNSTREAM_LIMITS.kneeInSystemMax,
+  const fields = Fields.open(node, path, KNEE_KEYS, KNEE_EXPECTED);
+  if (fields.has("inSystem") === fields.has("rate")) {
+    failWith(node, path, KNEE_EXPECTED, "give one of 'inSystem' and 'rate', exactly one");
+  }
+  const inSystem = fields.read<number | null>(
+    "inSystem",
+    (n, p) => readWholeNumber(n, p, 1, DOWNSTREAM_LIMITS.kneeInSystemMax),
+    null,
   );
+  const ratePerS = fields.read<number | null>("rate", readRatePerS, null);
   const slowdownFactor = readFactor(
     fields.required("slowdown", "how many times slower above the knee, a number >= 1 like 10"),
     fields.pathOf("slowdown"),
   );
-  return { inSystem, slowdownFactor };
+  return { inSystem, ratePerS, slowdownFactor };
 }
 
 /** A slowdown factor: a number from 1 (no slowdown) to DOWNSTREAM_LIMITS.slowdownFactorMax. */

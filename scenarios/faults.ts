@@ -48,7 +48,7 @@ const KINDS_TEXT = "crash, partition, crashBroker, redrive, outage, slowdown or 
 
 const FAULT_EXPECTED =
   "a fault { at, crash, instance, for }, { at, partition: [a, b], for }, { at, crashBroker, topic, for }, { at, redrive: <queue>, count }, { at, outage: <downstream>, for, mode }, { at, slowdown: <downstream>, factor, for } or { at, capacityDrop: <downstream>, servers, for }";
-const FAULTS_EXPECTED = `a list of faults, each ${FAULT_EXPECTED.replace("a fault ", "")}`;
+const FAULTS_EXPECTED = `a list of faults, each { at, ... } with one of ${KINDS_TEXT}`;
 
 /** The components that exchange messages (whose links a partition can cut), and the topics. */
 export interface Wiring {

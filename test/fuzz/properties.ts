@@ -169,9 +169,12 @@ export function configProblems(config: ScenarioConfig): string[] {
     check(!kinds.has(name), `the name ${name} is used twice`);
     kinds.set(name, kind);
   };
-  check(config.queues.length + config.topics.length >= 1, "no queue or topic");
-  check(config.producers.length >= 1, "no producers");
-  check(config.consumers.length >= 1, "no consumers");
+  // Callers and services alone need no broker; anything else needs all three.
+  if (config.callers.length === 0) {
+    check(config.queues.length + config.topics.length >= 1, "no queue or topic");
+    check(config.producers.length >= 1, "no producers");
+    check(config.consumers.length >= 1, "no consumers");
+  }
   for (const q of config.queues) {
     register("queue", q.name);
     check(finite(q.visibilityTimeoutS) && q.visibilityTimeoutS > 0, `${q.name}.visibilityTimeoutS`);

@@ -234,7 +234,7 @@ describe("Downstream bookkeeping", () => {
           servers: 2,
           queueCapacity: 10,
           serviceTime: { kind: "lognormal-quantiles", median: 0.3, p99: 2 },
-          knee: { inSystem: 6, slowdownFactor: 4 },
+          knee: { inSystem: 6, ratePerS: null, slowdownFactor: 4 },
         },
         seed,
         new TimeGrid(50, 40),
@@ -347,7 +347,7 @@ describe("Downstream faults, worked by hand (constant service 1 s, 1 server)", (
     const h = new Harness({
       servers: 1,
       serviceTime: constant(1),
-      knee: { inSystem: 2, slowdownFactor: 10 },
+      knee: { inSystem: 2, ratePerS: null, slowdownFactor: 10 },
     });
     h.arrivalsAt(0, 0.1, 0.2, 0.3);
     h.kernel.run();
@@ -360,12 +360,26 @@ describe("Downstream faults, worked by hand (constant service 1 s, 1 server)", (
     const h = new Harness({
       servers: 2,
       serviceTime: constant(1),
-      knee: { inSystem: 1, slowdownFactor: 5 },
+      knee: { inSystem: 1, ratePerS: null, slowdownFactor: 5 },
     });
     h.arrivalsAt(0, 0.5);
     h.kernel.run();
     // 0: alone, 0-1. 1: starts at once with 0 in service: 2 in the system > 1: 0.5-5.5.
     expect(h.repliedAtS).toEqual([1, 5.5]);
+  });
+
+  it("rate knee: a service started when more than ratePerS arrived in the last second is slower", () => {
+    const h = new Harness({
+      servers: 10,
+      serviceTime: constant(0.01),
+      knee: { inSystem: null, ratePerS: 3, slowdownFactor: 10 },
+    });
+    // Arrivals at 0, 0.1, 0.2 (3 in the window: not above 3), 0.3 (4: above), then 1.5 (the
+    // window [1.0, 1.5] holds one arrival: fast again).
+    h.arrivalsAt(0, 0.1, 0.2, 0.3, 1.5);
+    h.kernel.run();
+    const serviceS = h.repliedAtS.map((t, i) => t - h.submittedAtS[i]);
+    expect(serviceS.map((x) => Math.round(x * 1000) / 1000)).toEqual([0.01, 0.01, 0.01, 0.1, 0.01]);
   });
 
   it("refuses faults in the past and nonsense arguments", () => {

@@ -7,8 +7,10 @@ import { PNG_SIGNATURE, pngSize } from "./png.ts";
 describe("renderCharts", () => {
   const charts = renderCharts(smallRunResult());
 
-  it("draws the six charts of a run with several subscriptions, each a PNG of the configured size", () => {
-    expect(charts.map((c) => c.file)).toEqual(Object.keys(CHART_TITLES));
+  it("draws the six charts of a run with several subscriptions and no calls, each a PNG of the configured size", () => {
+    expect(charts.map((c) => c.file)).toEqual(
+      Object.keys(CHART_TITLES).filter((file) => file !== "call-load.png"),
+    );
     for (const chart of charts) {
       expect(chart.png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
       expect(pngSize(chart.png)).toEqual({ widthPx: CHART_WIDTH_PX, heightPx: CHART_HEIGHT_PX });
@@ -35,7 +37,9 @@ describe("renderCharts", () => {
   it("leaves out the subscription chart when every variant has one subscription", () => {
     const single = renderCharts(singleSubscriptionRunResult());
     expect(single.map((c) => c.file)).toEqual(
-      Object.keys(CHART_TITLES).filter((file) => file !== "subscription-fates.png"),
+      Object.keys(CHART_TITLES).filter(
+        (file) => file !== "subscription-fates.png" && file !== "call-load.png",
+      ),
     );
   });
 

@@ -76,7 +76,7 @@ describe("readDownstream", () => {
       servers: 10,
       queueCapacity: 100,
       serviceTime: { kind: "exponential", mean: 0.05 },
-      knee: { inSystem: 300, slowdownFactor: 10 },
+      knee: { inSystem: 300, ratePerS: null, slowdownFactor: 10 },
     });
   });
 

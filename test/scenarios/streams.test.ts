@@ -659,7 +659,7 @@ describe("faults", () => {
       "x.yaml:10:31: faults.0.duration: unknown key 'duration' (expected one of: at, crash, instance, for, partition, crashBroker, topic, redrive, count, outage, slowdown, capacityDrop, mode, factor, servers)",
     );
     expect(messageOf(scenarioText({ bottom: "faults: { at: 1s }" }))).toBe(
-      "x.yaml:9:9: faults: expected a list of faults, each { at, crash, instance, for }, { at, partition: [a, b], for } or { at, crashBroker, topic, for }, got a mapping",
+      "x.yaml:9:9: faults: expected a list of faults, each { at, ... } with one of crash, partition, crashBroker, redrive, outage, slowdown or capacityDrop, got a mapping",
     );
     expect(messageOf(withFaults("{ at: 1s, crash: workers, topic: orders }"))).toBe(
       "x.yaml:10:38: faults.0.topic: 'topic' applies only to crashBroker faults (the topic whose broker crashes)",
