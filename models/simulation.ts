@@ -9,6 +9,7 @@ import type { ScenarioConfig } from "./config.ts";
 import { checkConservation } from "./conservation.ts";
 import { InvariantError } from "./errors.ts";
 import { evaluateExpectations } from "./expectations.ts";
+import { RETRIES_EXHAUSTED_REASON } from "./queueConsumers.ts";
 import { recoveredAtS } from "./recovery.ts";
 import type {
   CallRouteSummary,
@@ -155,10 +156,18 @@ function subscriptionSummary(world: World, subscription: Subscription): Subscrip
     duplicatesByCause: sortedRecord(subscription.duplicatesByCause),
     duplicatesSkipped: subscription.duplicatesSkipped,
     orderingViolations: subscription.ordering.violations,
-    deadLetteredByReason: sortedRecord(
-      world.queues.get(subscription.name)?.deadLetterReasons ?? new Map(),
-    ),
+    deadLetteredByReason: sortedRecord(deadLetterReasons(world, subscription)),
   };
+}
+
+/** A queue's dead-letter reasons, or a consumer group's (calls that used up their attempts). */
+function deadLetterReasons(world: World, subscription: Subscription): Map<string, number> {
+  const queue = world.queues.get(subscription.name);
+  if (queue !== undefined) return queue.deadLetterReasons;
+  const group = world.streamGroups.find((g) => g.subscription === subscription);
+  return new Map(
+    group && group.deadLettered > 0 ? [[RETRIES_EXHAUSTED_REASON, group.deadLettered]] : [],
+  );
 }
 
 /** The clients where requests enter the call graph: consumers and callers, not services. */

@@ -25,20 +25,30 @@
  * group.initial.rebalance.delay (members joining at the same instant rebalance once); an offset
  * commit applies the member's latest offsets when it arrives; a failed record is retried in place
  * after `nackDelayS` (blocking its partition).
+ *
+ * A group that calls a downstream service (config `calls`) makes the call after each record's
+ * processing and retries it in place (the partition waits, as a Kafka consumer that retries
+ * inside its poll loop does); a record whose call used up its attempts goes to the dead-letter
+ * topic and the group moves on.
  */
 import type { Kernel } from "../sim/kernel.ts";
 import type { RandomStreams } from "../sim/random.ts";
 import type { Trace } from "../sim/trace.ts";
+import { CallClient, type CallTarget } from "./callClient.ts";
 import type { ConsumerConfig } from "./config.ts";
 import { ConsumerTraits, LOST_RECEIVE_REPOLL_S } from "./consumerTraits.ts";
 import { InvariantError } from "./errors.ts";
 import type { Link } from "./link.ts";
 import type { PartitionLog } from "./partitionLog.ts";
 import type { PartitionState } from "./replication.ts";
+import type { RetryPolicy } from "./retryPolicy.ts";
 import type { RunStats } from "./stats.ts";
 import { CauseCode, type DuplicateCause, type Subscription } from "./subscription.ts";
 
 const MemberState = { down: 0, idle: 1, waitingForData: 2, fetching: 3, processing: 4 } as const;
+
+/** A call's tag is `member + epoch * MEMBER_LIMIT`, so a call that outlives a crash is ignored. */
+const MEMBER_LIMIT = 2 ** 20;
 
 export class StreamGroup {
   rebalances = 0;
@@ -95,6 +105,10 @@ export class StreamGroup {
   private fetchLink: Link | null = null;
   private commitLink: Link | null = null;
   private readonly traits: ConsumerTraits;
+  /** The client of the downstream service each record calls; null when it calls none. */
+  readonly callClient: CallClient | null = null;
+  /** Records whose call failed after its last attempt, sent to the dead-letter topic. */
+  deadLettered = 0;
   private readonly handlers: {
     poll: number;
     done: number;
@@ -116,6 +130,8 @@ export class StreamGroup {
     private readonly stats: RunStats,
     streams: RandomStreams,
     private readonly trace: Trace | null,
+    callTarget: CallTarget | null = null,
+    retryPolicy: RetryPolicy | null = null,
   ) {
     const partitions = logs.length;
     const members = config.count;
@@ -167,6 +183,19 @@ export class StreamGroup {
       completeRebalance: on("complete-rebalance", () => this.tryCompleteRebalance()),
       randomCrash: on("random-crash", () => this.randomCrash()),
     };
+    if (config.calls !== null && callTarget !== null) {
+      if (members > MEMBER_LIMIT) throw new RangeError(`more than ${MEMBER_LIMIT} members`);
+      this.callClient = new CallClient(
+        kernel,
+        `consumer:${config.name}`,
+        callTarget,
+        config.calls.timeoutS,
+        retryPolicy,
+        true,
+        (tag, ok) => this.callDone(tag, ok),
+        stats.grid,
+      );
+    }
   }
 
   connect(fetchLink: Link, commitLink: Link): void {
@@ -377,9 +406,40 @@ export class StreamGroup {
       this.kernel.schedule(this.config.nackDelayS, this.handlers.retry, m, this.epoch[m]);
       return;
     }
+    if (this.callClient !== null) {
+      this.callClient.call(m + this.epoch[m] * MEMBER_LIMIT);
+      return;
+    }
+    this.completeRecord(m, slot, true);
+  }
+
+  /**
+   * The downstream call of member m's current record ended. A failed one, its retries used up,
+   * goes to the dead-letter topic (the record is skipped, its effect never applied), as a
+   * consumer that catches the error and publishes it elsewhere does.
+   */
+  private callDone(tag: number, ok: boolean): void {
+    const m = tag % MEMBER_LIMIT;
+    if ((tag - m) / MEMBER_LIMIT !== this.epoch[m]) return; // crashed meanwhile
+    const slot = m * this.batchMax + this.batchNext[m];
+    if (!ok) {
+      this.subscription.ledger.recordDeadLettered(this.batchMessageId[slot]);
+      this.deadLettered++;
+      this.stats.movedToDeadLetter++;
+      this.stats.changeDlq(1);
+    }
+    this.completeRecord(m, slot, ok);
+  }
+
+  /** Member m is done with the record in `slot`: its effect (if `applied`), then the next one. */
+  private completeRecord(m: number, slot: number, applied: boolean): void {
     const p = this.batchPartition[slot];
     const offset = this.batchOffset[slot];
-    if (this.config.commit === "transactional") {
+    if (!applied) {
+      if (this.config.commit === "transactional" && this.ownsCurrently(m, p)) {
+        this.advanceCommitted(p, offset + 1);
+      }
+    } else if (this.config.commit === "transactional") {
       // The effect and the offset commit are one transaction, refused for a member that no
       // longer owns the partition (fenced) or cannot reach the broker.
       if (this.ownsCurrently(m, p) && !this.commitLink!.isCut) {

@@ -281,6 +281,7 @@ export class World {
       this.keyCount(topicName),
     );
     this.subscriptions.push(subscription);
+    const call = config.calls === null ? null : this.callTo(config.name, config.calls);
     const group = new StreamGroup(
       this.kernel,
       config,
@@ -290,7 +291,17 @@ export class World {
       this.stats,
       this.streams,
       this.trace,
+      call?.target ?? null,
+      call?.policy ?? null,
     );
+    if (call !== null) {
+      this.callRoutes.push({
+        from: config.name,
+        to: config.calls!.target,
+        client: group.callClient!,
+        policy: call.policy,
+      });
+    }
     topic.groups.push(group);
     const fetchLink = this.link(topicName, config.name, {
       deliver: (member, epoch) => group.fetchArrived(member, epoch),

@@ -218,11 +218,11 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     (n, p) => readConsumerCall(n, p, ctx),
     null,
   );
-  if (calls !== null && onTopic) {
+  if (calls !== null && onTopic && calls.retryAt !== "consumer") {
     fields.refuse(
       "calls",
-      "no 'calls' here",
-      "calls to downstream services are modeled for consumers of a queue; a topic consumer cannot call one yet",
+      "retryAt: consumer",
+      `a topic consumer retries a failed call in place (retryAt: consumer); retryAt: ${calls.retryAt} needs a queue`,
     );
   }
   if (calls !== null && calls.retryAt !== "consumer" && commit === "before-processing") {

@@ -12,7 +12,7 @@ import type {
 } from "../../models/config.ts";
 import type { RetryPolicyConfig } from "../../models/retryPolicy.ts";
 import { simulate } from "../../models/simulation.ts";
-import { consumer, producer, queue, scenario } from "./configs.ts";
+import { consumer, producer, queue, scenario, streamConsumer, topic } from "./configs.ts";
 
 function retry(maxAttempts: number, extra: Partial<RetryPolicyConfig> = {}): RetryPolicyConfig {
   return {
@@ -146,6 +146,40 @@ describe("consumers that call a service", () => {
     expect(s.counters.movedToDeadLetter).toBeGreaterThan(250);
     expect(s.fates.deadLettered).toBe(0);
     expect(s.fates.processed).toBe(s.fates.produced);
+  });
+});
+
+describe("a consumer group that calls a service", () => {
+  it("retries in place, keeping order, and sends what used up its attempts to the dead-letter topic", () => {
+    const s = simulate(
+      scenario({
+        durationS: 300,
+        drainS: 120,
+        producers: [
+          producer(10, { to: "events", keys: { count: 5, skew: "uniform", zipfExponent: 1 } }),
+        ],
+        queues: [],
+        topics: [topic({ partitions: 2 })],
+        consumers: [
+          streamConsumer(2, 0.001, {
+            calls: { target: "payments", timeoutS: 1, retry: retry(3), retryAt: "consumer" },
+          }),
+        ],
+        downstreams: [service("payments")],
+        faults: [outage("payments", 100, 30)],
+      }),
+      { seed: 2, variantName: "v" },
+    ).summary;
+    const route = s.callRoutes[0];
+    // The partition waits while a record retries: during the 30 s outage each partition's
+    // head record fails 3 times in 1 s and is dead-lettered, then the next: about 30 per
+    // partition, far fewer than the 300 produced meanwhile (the rest wait their turn).
+    expect(s.fates.deadLettered).toBe(route.failed);
+    expect(s.fates.deadLettered).toBeGreaterThan(40);
+    expect(s.fates.deadLettered).toBeLessThan(80);
+    expect(s.subscriptions[0].deadLetteredByReason).toEqual({ "retries exhausted": route.failed });
+    expect(s.fates.processed + s.fates.deadLettered).toBe(s.fates.produced);
+    expect(s.ordering.violations).toBe(0);
   });
 });
 
