@@ -9,6 +9,7 @@ import { hideBin } from "yargs/helpers";
 import { InvariantError, ModelConfigError } from "./models/errors.ts";
 import type { RunResult } from "./models/results.ts";
 import {
+  formatDurationS,
   OutputFolderError,
   replayCommandFor,
   StagedFolder,
@@ -17,6 +18,7 @@ import {
 } from "./reports/index.ts";
 import { ScenarioError } from "./scenarios/errors.ts";
 import { listBundledScenarios, loadScenario, resolveScenarioPath } from "./scenarios/index.ts";
+import { formatStory, replay } from "./scenarios/replay.ts";
 import { failedExpectations, runScenario } from "./scenarios/run.ts";
 import { DistributionError } from "./sim/distributions.ts";
 import { fileTraceSink, Trace } from "./sim/trace.ts";
@@ -118,6 +120,63 @@ function listCommand(): number {
   return EXIT_OK;
 }
 
+interface ReplayArgs {
+  scenario: string;
+  seed?: number;
+  variant?: string;
+  message?: number;
+  key?: string;
+  set: string[];
+  trace?: string;
+}
+
+/** Re-runs one variant and prints the life story of a message or of a key's messages. */
+function replayCommand(args: ReplayArgs): number {
+  if ((args.message === undefined) === (args.key === undefined)) {
+    throw new UsageError("replay: give --message <id> or --key <key> (one of them)");
+  }
+  const file = resolveScenarioPath(args.scenario);
+  const loaded = loadScenario(file, args.set);
+  const names = loaded.variants.map((v) => v.name);
+  const variant = args.variant ?? names[0];
+  if (!names.includes(variant)) {
+    throw new UsageError(
+      `--variant ${variant}: no such variant; the variants are ${names.join(", ")}`,
+    );
+  }
+  const seed = args.seed ?? loaded.seed;
+  const key =
+    args.key === undefined
+      ? undefined
+      : /^k?\d+$/.test(args.key)
+        ? `k${args.key.replace(/^k/, "")}`
+        : args.key;
+  const sink = args.trace === undefined ? null : fileTraceSink(args.trace);
+  let story: ReturnType<typeof replay>;
+  try {
+    story = replay(loaded, {
+      seed,
+      variant,
+      filter: { messageId: args.message, key },
+      fullTrace: sink?.write,
+    });
+  } finally {
+    sink?.close();
+  }
+  const who = args.message !== undefined ? `message #${args.message}` : `key ${key}`;
+  process.stdout.write(`${loaded.name} / ${variant}, seed ${seed}: the story of ${who}\n`);
+  if (story.events.length === 0) {
+    process.stdout.write(`  nothing happened to ${who} in this run\n`);
+  }
+  for (const line of formatStory(story.events, formatDurationS)) process.stdout.write(`${line}\n`);
+  if (args.trace !== undefined) process.stdout.write(`full trace: ${args.trace}\n`);
+  const failures = story.summary.expectations.filter((e) => !e.passed);
+  for (const failure of failures) {
+    process.stdout.write(`✘ ${failure.text} (observed ${failure.observed ?? "no value"})\n`);
+  }
+  return failures.length > 0 ? EXIT_EXPECTATION_FAILED : EXIT_OK;
+}
+
 /** Runs a command, turning user mistakes into one-line errors (exit 2) and bugs into exit 3. */
 function guarded(command: () => number): void {
   try {
@@ -196,7 +255,29 @@ export function main(argv: string[]): void {
         guarded(() => validateCommand(args as unknown as { scenario: string; set: string[] })),
     )
     .command("list", "list the bundled scenarios", {}, () => guarded(listCommand))
-    .demandCommand(1, "name a command: run, validate or list")
+    .command(
+      "replay <scenario>",
+      "re-run one variant exactly and tell the story of a message or a key in virtual time",
+      (y) =>
+        y
+          .positional("scenario", { type: "string", demandOption: true })
+          .option("seed", { type: "number", describe: "run seed (default: the scenario's seed)" })
+          .option("variant", { type: "string", describe: "the variant (default: the first)" })
+          .option("message", { type: "number", describe: "a message id (#123 in reports)" })
+          .option("key", { type: "string", describe: "a key: every message of it (k12 or 12)" })
+          .option("set", { type: "string", array: true, default: [] as string[] })
+          .option("trace", {
+            type: "string",
+            describe: "also write the full JSON Lines trace here",
+          })
+          .example("$0 replay visibility-timeout --message 42", "what happened to message 42")
+          .example(
+            "$0 replay ordering --variant standard-queue --seed 1 --key k0",
+            "a key's story",
+          ),
+      (args) => guarded(() => replayCommand(args as unknown as ReplayArgs)),
+    )
+    .demandCommand(1, "name a command: run, validate, list or replay")
     .strict()
     .fail((message, error, y) => {
       if (error) throw error;
