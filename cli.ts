@@ -16,10 +16,19 @@ import {
   terminalTable,
   writeReportInto,
 } from "./reports/index.ts";
+import { reportDeterminism } from "./scenarios/determinism.ts";
 import { ScenarioError } from "./scenarios/errors.ts";
 import { listBundledScenarios, loadScenario, resolveScenarioPath } from "./scenarios/index.ts";
 import { formatStory, replay } from "./scenarios/replay.ts";
 import { failedExpectations, runScenario } from "./scenarios/run.ts";
+import {
+  type MergeArgs,
+  mergeBuilder,
+  mergeCommand,
+  type SweepArgs,
+  sweepBuilder,
+  sweepCommand,
+} from "./scenarios/sweepCommand.ts";
 import { DistributionError } from "./sim/distributions.ts";
 import { fileTraceSink, Trace } from "./sim/trace.ts";
 
@@ -39,6 +48,7 @@ interface RunArgs {
   trace: boolean;
   variant?: string[];
   quiet: boolean;
+  checkDeterminism: boolean;
 }
 
 function runCommand(args: RunArgs): number {
@@ -55,6 +65,11 @@ function runCommand(args: RunArgs): number {
     }
   }
   const seed = args.seed ?? loaded.seed;
+  // Each variant twice, traces compared, before the report's own run.
+  if (args.checkDeterminism) {
+    const replay = replayCommandFor(args.scenario, seed, args.set);
+    if (!reportDeterminism(loaded, { seed, variants: args.variant }, replay)) return EXIT_INTERNAL;
+  }
   const outDir = args.out ?? join("out", loaded.name);
   const log = (line: string) => {
     if (!args.quiet) process.stderr.write(`${line}\n`);
@@ -177,6 +192,19 @@ function replayCommand(args: ReplayArgs): number {
   return failures.length > 0 ? EXIT_EXPECTATION_FAILED : EXIT_OK;
 }
 
+/** guarded, for a command that returns a promise (sweep). */
+function guardedAsync(command: () => Promise<number>): Promise<void> {
+  return command().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error) =>
+      guarded(() => {
+        throw error;
+      }),
+  );
+}
+
 /** Runs a command, turning user mistakes into one-line errors (exit 2) and bugs into exit 3. */
 function guarded(command: () => number): void {
   try {
@@ -234,10 +262,17 @@ export function main(argv: string[]): void {
             describe: "write a JSON Lines trace per variant into the report folder",
           })
           .option("quiet", { type: "boolean", default: false, describe: "no progress lines" })
+          .option("check-determinism", {
+            type: "boolean",
+            default: false,
+            describe:
+              "first run each variant twice, traces kept in memory, and compare them; a difference is reported with its first diverging event (exit 3)",
+          })
           .example("$0 run mmc", "run the bundled M/M/c scenario, report in out/mmc/")
           .example("$0 run scenarios/mm1.yaml --seed 7 --out /tmp/mm1", "another seed and folder")
           .example("$0 run mmc --set consumers.workers.count=9", "override a field")
           .example("$0 run visibility-timeout --trace", "also write the event trace")
+          .example("$0 run flaky-network --check-determinism", "same seed twice, same events?")
           .epilogue(
             "The report is written into <out>.tmp-<pid> and renamed to <out> once complete, so an interrupted run leaves the previous report as it was. <out> may be missing, empty, or a queuelab report folder (it holds .queuelab-report, listing the files queuelab wrote, and nothing else): that one is replaced. Anything else is refused with exit 2 before the run starts.",
           ),
@@ -277,7 +312,19 @@ export function main(argv: string[]): void {
           ),
       (args) => guarded(() => replayCommand(args as unknown as ReplayArgs)),
     )
-    .demandCommand(1, "name a command: run, validate, list or replay")
+    .command(
+      "sweep <scenario>",
+      "run every variant at many seeds, in parallel, and sum them up",
+      sweepBuilder,
+      (args) => guardedAsync(() => sweepCommand(args as unknown as SweepArgs)),
+    )
+    .command(
+      "merge <shards..>",
+      "join the shard folders of one sweep into its report",
+      mergeBuilder,
+      (args) => guarded(() => mergeCommand(args as unknown as MergeArgs)),
+    )
+    .demandCommand(1, "name a command: run, validate, list, replay, sweep or merge")
     .strict()
     .fail((message, error, y) => {
       if (error) throw error;

@@ -51,3 +51,13 @@ function write(value: JsonValue, indent: string): string {
 export function reportJson(value: JsonValue): string {
   return `${write(value, "")}\n`;
 }
+
+/**
+ * The same value on one line (a JSON Lines record), floats rounded as in the report files, so
+ * that a record read back holds exactly the numbers a report computed from it would.
+ */
+export function reportJsonLine(value: JsonValue): string {
+  return JSON.stringify(value, (_key, item: JsonValue) =>
+    typeof item === "number" ? (Number.isFinite(item) ? roundForJson(item) + 0 : null) : item,
+  );
+}

@@ -56,7 +56,8 @@ function subscriptionObject(subscription: SubscriptionSummary): Record<string, J
   return pick(parts, SUBSCRIPTION_KEYS);
 }
 
-function summaryObject(summary: VariantSummary): Record<string, JsonValue> {
+/** A variant's summary as summary.json writes it (and a sweep's runs.jsonl), keys in order. */
+export function summaryObject(summary: VariantSummary): Record<string, JsonValue> {
   const parts: { [K in keyof VariantSummary]: JsonValue } = {
     fates: pick(summary.fates, FATES_KEYS),
     latency: pick(summary.latency, LATENCY_KEYS),
