@@ -3,6 +3,7 @@
  * reports, and sets the exit code: 0 success, 1 a stated expectation failed, 2 bad input,
  * 3 an internal error (an invariant broke: a bug, reported with its seed).
  */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
@@ -21,6 +22,7 @@ import { ScenarioError } from "./scenarios/errors.ts";
 import { listBundledScenarios, loadScenario, resolveScenarioPath } from "./scenarios/index.ts";
 import { formatStory, replay } from "./scenarios/replay.ts";
 import { failedExpectations, runScenario } from "./scenarios/run.ts";
+import { shrink } from "./scenarios/shrink.ts";
 import {
   type MergeArgs,
   mergeBuilder,
@@ -192,6 +194,58 @@ function replayCommand(args: ReplayArgs): number {
   return failures.length > 0 ? EXIT_EXPECTATION_FAILED : EXIT_OK;
 }
 
+interface ShrinkArgs {
+  scenario: string;
+  seed?: number;
+  variant?: string;
+  set: string[];
+  out?: string;
+  maxRuns: number;
+}
+
+/** Writes a smaller scenario that fails the same expectation as the given run. */
+function shrinkCommand(args: ShrinkArgs): number {
+  const file = resolveScenarioPath(args.scenario);
+  const loaded = loadScenario(file, args.set);
+  if (args.set.length > 0) {
+    throw new UsageError("shrink: write the overrides into the file (--set is not applied here)");
+  }
+  const names = loaded.variants.map((v) => v.name);
+  const variant = args.variant ?? names[0];
+  if (!names.includes(variant)) {
+    throw new UsageError(
+      `--variant ${variant}: no such variant; the variants are ${names.join(", ")}`,
+    );
+  }
+  const seed = args.seed ?? loaded.seed;
+  const out = args.out ?? `${loaded.name}-${variant}-seed${seed}-shrunk.yaml`;
+  if (existsSync(out)) {
+    throw new UsageError(
+      `${out} already exists; choose another --out (queuelab never overwrites it)`,
+    );
+  }
+  const result = shrink({
+    text: readFileSync(file, "utf8"),
+    file,
+    variant,
+    seed,
+    maxRuns: args.maxRuns,
+    onRun: (runs, step) => process.stderr.write(`[run ${runs}] removed: ${step}\n`),
+  });
+  if (result === null) {
+    process.stdout.write(
+      `${loaded.name} / ${variant} at seed ${seed} breaks no expectation: nothing to shrink\n`,
+    );
+    return EXIT_OK;
+  }
+  writeFileSync(out, result.text, { flag: "wx" });
+  process.stdout.write(
+    `still fails "${result.expectation}" after ${result.steps.length} reductions (${result.runs} runs): ${out}\n` +
+      `replay: ${replayCommandFor(out, seed, [])}\n`,
+  );
+  return EXIT_EXPECTATION_FAILED;
+}
+
 /** guarded, for a command that returns a promise (sweep). */
 function guardedAsync(command: () => Promise<number>): Promise<void> {
   return command().then(
@@ -291,6 +345,26 @@ export function main(argv: string[]): void {
     )
     .command("list", "list the bundled scenarios", {}, () => guarded(listCommand))
     .command(
+      "shrink <scenario>",
+      "from a failing run, write a smaller scenario that fails the same expectation",
+      (y) =>
+        y
+          .positional("scenario", { type: "string", demandOption: true })
+          .option("seed", { type: "number", describe: "the failing run's seed" })
+          .option("variant", {
+            type: "string",
+            describe: "the failing variant (default: the first)",
+          })
+          .option("set", { type: "string", array: true, default: [] as string[], hidden: true })
+          .option("out", { type: "string", describe: "where to write it (never overwritten)" })
+          .option("max-runs", { type: "number", default: 500, describe: "simulations at most" })
+          .example(
+            "$0 shrink delivery-guarantees --variant at-most-once --seed 3",
+            "a minimal loss",
+          ),
+      (args) => guarded(() => shrinkCommand(args as unknown as ShrinkArgs)),
+    )
+    .command(
       "replay <scenario>",
       "re-run one variant exactly and tell the story of a message or a key in virtual time",
       (y) =>
@@ -324,7 +398,7 @@ export function main(argv: string[]): void {
       mergeBuilder,
       (args) => guarded(() => mergeCommand(args as unknown as MergeArgs)),
     )
-    .demandCommand(1, "name a command: run, validate, list, replay, sweep or merge")
+    .demandCommand(1, "name a command: run, validate, list, replay, shrink, sweep or merge")
     .strict()
     .fail((message, error, y) => {
       if (error) throw error;

@@ -112,6 +112,28 @@ export function loadScenarioText(
   return { file, name, description, seed, variants };
 }
 
+/**
+ * One variant of a scenario text as a plain document of its own: the base with the variant's
+ * overrides applied, and no `variants` (what `queuelab shrink` starts from and writes back).
+ */
+export function variantDocument(text: string, file: string, variantName: string): unknown {
+  const root = parseRawText(text, file);
+  if (root.kind !== "map") fail(root, "", SCENARIO_EXPECTED);
+  const definitions = readVariantDefinitions(root) ?? [];
+  root.entries = root.entries.filter((e) => e.key !== "variants");
+  const definition = definitions.find((d) => d.name === variantName);
+  const doc = cloneRaw(root) as RawMap;
+  for (const override of definition?.overrides ?? []) applyOverride(doc, override);
+  return plainOf(doc);
+}
+
+/** A raw node as plain data (scalars as written, so `30s` stays `30s`). */
+function plainOf(node: RawNode): unknown {
+  if (node.kind === "scalar") return node.value;
+  if (node.kind === "list") return node.items.map(plainOf);
+  return Object.fromEntries(node.entries.map((entry) => [entry.key, plainOf(entry.value)]));
+}
+
 function expandVariant(base: RawMap, definition: VariantDefinition, named: boolean): LoadedVariant {
   const doc = cloneRaw(base) as RawMap;
   try {
