@@ -52,15 +52,36 @@ export class GaugeSeries {
   private valueNow = 0;
   private lastTimeS = 0;
   private finished = false;
+  // The bucket of lastTimeS and where it ends: a set within it (the common case, as a gauge
+  // changes many times per bucket) skips the bucket arithmetic. The last bucket never ends.
+  private currentBucket = 0;
+  private currentBucketEndS: number;
 
   constructor(private readonly grid: TimeGrid) {
     this.weightedSum = new Float64Array(grid.bucketCount);
     this.coveredS = new Float64Array(grid.bucketCount);
     this.maxValue = new Float64Array(grid.bucketCount).fill(Number.NEGATIVE_INFINITY);
     this.lastValue = new Float64Array(grid.bucketCount).fill(Number.NaN);
+    this.currentBucketEndS = this.bucketEndS(0);
   }
 
   set(timeS: number, value: number): void {
+    if (
+      timeS >= this.lastTimeS &&
+      timeS < this.currentBucketEndS &&
+      !this.finished &&
+      !Number.isNaN(value)
+    ) {
+      const bucket = this.currentBucket;
+      const heldS = timeS - this.lastTimeS;
+      this.weightedSum[bucket] += this.valueNow * heldS;
+      this.coveredS[bucket] += heldS;
+      this.lastTimeS = timeS;
+      this.valueNow = value;
+      if (value > this.maxValue[bucket]) this.maxValue[bucket] = value;
+      this.lastValue[bucket] = value;
+      return;
+    }
     if (this.finished) throw new RangeError(`gauge set at t=${timeS}s after finish`);
     if (Number.isNaN(value)) throw new RangeError(`gauge set to NaN at t=${timeS}s`);
     this.advance(timeS);
@@ -114,6 +135,15 @@ export class GaugeSeries {
     }
     if (timeS > fromS) this.hold(bucket, value, timeS - fromS);
     this.lastTimeS = timeS;
+    this.currentBucket = endBucket;
+    this.currentBucketEndS = this.bucketEndS(endBucket);
+  }
+
+  /** Where bucket `b` ends; the last bucket, which holds every later time, ends at no finite time (MAX_VALUE keeps Infinity out of the fast path). */
+  private bucketEndS(bucket: number): number {
+    return bucket === this.grid.bucketCount - 1
+      ? Number.MAX_VALUE
+      : (bucket + 1) * this.grid.bucketS;
   }
 
   private hold(bucket: number, value: number, durationS: number): void {
