@@ -4,6 +4,7 @@
  * only allowed here. The full reference is docs/scenario-format.md.
  */
 import type { FaultConfig, LinkConfig, ScenarioConfig } from "../models/config.ts";
+import { RUN_LIMITS_DEFAULT } from "../models/runGuard.ts";
 import {
   type Context,
   PRODUCER_KEYS,
@@ -30,6 +31,7 @@ import {
   readText,
   readWholeNumber,
 } from "./fields.ts";
+import { readLimits } from "./limits.ts";
 import { type ComponentKind, ComponentNames } from "./names.ts";
 import { itemName, type RawNode } from "./raw.ts";
 
@@ -48,6 +50,7 @@ export const SCENARIO_KEYS = [
   "links",
   "faults",
   "expect",
+  "limits",
   "variants",
 ];
 
@@ -105,6 +108,7 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     [],
   );
   const expect = fields.read("expect", readExpectations, []);
+  const limits = fields.read("limits", readLimits, RUN_LIMITS_DEFAULT);
   return {
     name,
     description,
@@ -120,6 +124,7 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     links,
     faults,
     expect,
+    limits,
   };
 }
 
