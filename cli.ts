@@ -1,15 +1,23 @@
 /**
  * The queuelab command line. Parses arguments, calls the scenario loader, the simulation and the
  * reports, and sets the exit code: 0 success, 1 a stated expectation failed, 2 bad input,
- * 3 an internal error (an invariant broke: a bug, reported with its seed).
+ * 3 an internal error (an invariant broke: a bug, reported with its seed), 4 a budget of the run
+ * (limits:, --max-*) stopped it.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import { InvariantError, ModelConfigError } from "./models/errors.ts";
+import type { RunLimits } from "./models/config.ts";
+import {
+  BudgetExceededError,
+  EventLoopError,
+  InvariantError,
+  ModelConfigError,
+} from "./models/errors.ts";
 import type { RunResult } from "./models/results.ts";
 import {
+  defaultReportFolder,
   formatDurationS,
   OutputFolderError,
   replayCommandFor,
@@ -19,7 +27,13 @@ import {
 } from "./reports/index.ts";
 import { reportDeterminism } from "./scenarios/determinism.ts";
 import { ScenarioError } from "./scenarios/errors.ts";
-import { listBundledScenarios, loadScenario, resolveScenarioPath } from "./scenarios/index.ts";
+import {
+  listBundledScenarios,
+  loadScenario,
+  resolveScenarioPath,
+  UnitError,
+} from "./scenarios/index.ts";
+import { parseDurationBudgetS, parseEventsBudget } from "./scenarios/limits.ts";
 import { formatStory, replay } from "./scenarios/replay.ts";
 import { failedExpectations, runScenario } from "./scenarios/run.ts";
 import { shrink } from "./scenarios/shrink.ts";
@@ -38,6 +52,7 @@ export const EXIT_OK = 0;
 export const EXIT_EXPECTATION_FAILED = 1;
 export const EXIT_BAD_INPUT = 2;
 export const EXIT_INTERNAL = 3;
+export const EXIT_BUDGET_EXCEEDED = 4;
 
 /** A user mistake on the command line itself. */
 class UsageError extends Error {}
@@ -51,9 +66,37 @@ interface RunArgs {
   variant?: string[];
   quiet: boolean;
   checkDeterminism: boolean;
+  force: boolean;
+  maxEvents?: string;
+  maxWallTime?: string;
+  maxVirtualTime?: string;
+}
+
+/** The budgets given on the command line, which override the scenario's `limits:`. */
+function limitFlags(args: RunArgs): Partial<RunLimits> {
+  const limits: Partial<RunLimits> = {};
+  const parse = <T>(flag: string, text: string, read: (text: string) => T): T => {
+    try {
+      return read(text);
+    } catch (error) {
+      if (error instanceof UnitError) throw new UsageError(`${flag} ${text}: ${error.message}`);
+      throw error;
+    }
+  };
+  if (args.maxEvents !== undefined) {
+    limits.eventsMax = parse("--max-events", args.maxEvents, parseEventsBudget);
+  }
+  if (args.maxWallTime !== undefined) {
+    limits.wallTimeSMax = parse("--max-wall-time", args.maxWallTime, parseDurationBudgetS);
+  }
+  if (args.maxVirtualTime !== undefined) {
+    limits.virtualTimeSMax = parse("--max-virtual-time", args.maxVirtualTime, parseDurationBudgetS);
+  }
+  return limits;
 }
 
 function runCommand(args: RunArgs): number {
+  const limits = limitFlags(args);
   const file = resolveScenarioPath(args.scenario);
   const loaded = loadScenario(file, args.set);
   if (args.variant) {
@@ -72,13 +115,13 @@ function runCommand(args: RunArgs): number {
     const replay = replayCommandFor(args.scenario, seed, args.set);
     if (!reportDeterminism(loaded, { seed, variants: args.variant }, replay)) return EXIT_INTERNAL;
   }
-  const outDir = args.out ?? join("out", loaded.name);
+  const outDir = args.out ?? defaultReportFolder(loaded.name);
   const log = (line: string) => {
     if (!args.quiet) process.stderr.write(`${line}\n`);
   };
   // Checked (and a temporary folder made) before the run: a refusal comes at once, and trace
   // files written during the run land in the report folder with the rest, all at once.
-  const folder = StagedFolder.create(outDir);
+  const folder = StagedFolder.create(outDir, { force: args.force });
   const sinks: { close: () => void }[] = [];
   let files: string[];
   let result: RunResult;
@@ -87,6 +130,7 @@ function runCommand(args: RunArgs): number {
       seed,
       overrides: args.set,
       variants: args.variant,
+      limits,
       traceFor: args.trace
         ? (variant) => {
             const sink = fileTraceSink(folder.file(`trace-${variant}.jsonl`));
@@ -104,7 +148,9 @@ function runCommand(args: RunArgs): number {
     for (const sink of sinks) sink.close();
     folder.discard();
     if (error instanceof InvariantError && error.variant !== null) {
-      error.replay = `${replayCommandFor(args.scenario, seed, args.set)} --variant ${error.variant} --trace`;
+      // A loop's trace would hold millions of lines at one instant: its replay goes without.
+      const trace = error instanceof EventLoopError ? "" : " --trace";
+      error.replay = `${replayCommandFor(args.scenario, seed, args.set)} --variant ${error.variant}${trace}`;
     }
     throw error;
   }
@@ -259,7 +305,10 @@ function guardedAsync(command: () => Promise<number>): Promise<void> {
   );
 }
 
-/** Runs a command, turning user mistakes into one-line errors (exit 2) and bugs into exit 3. */
+/**
+ * Runs a command, turning user mistakes into one-line errors (exit 2), bugs into exit 3 and a
+ * run stopped by its budget into exit 4.
+ */
 function guarded(command: () => number): void {
   try {
     process.exitCode = command();
@@ -273,8 +322,16 @@ function guarded(command: () => number): void {
     ) {
       process.stderr.write(`error: ${error.message}\n`);
       process.exitCode = EXIT_BAD_INPUT;
+    } else if (error instanceof BudgetExceededError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      process.exitCode = EXIT_BUDGET_EXCEEDED;
     } else if (error instanceof InvariantError) {
-      process.stderr.write(`internal error (a queuelab bug, please report it): ${error.message}\n`);
+      // A loop at one instant may be the scenario's doing: its message says which it can be.
+      const prefix =
+        error instanceof EventLoopError
+          ? "error"
+          : "internal error (a queuelab bug, please report it)";
+      process.stderr.write(`${prefix}: ${error.message}\n`);
       if (error.replay !== null) process.stderr.write(`replay: ${error.replay}\n`);
       process.exitCode = EXIT_INTERNAL;
     } else {
@@ -301,7 +358,13 @@ export function main(argv: string[]): void {
           .option("out", {
             type: "string",
             describe:
-              "report folder (default: out/<scenario name>). Written whole or not at all; an earlier queuelab report there is replaced; any other existing folder is refused, never deleted",
+              "report folder (default: out/<scenario name>). Written whole or not at all; an earlier queuelab report there is replaced only with --force; any other existing folder is refused, never deleted",
+          })
+          .option("force", {
+            type: "boolean",
+            default: false,
+            describe:
+              "replace the queuelab report already at --out (a folder holding .queuelab-report and only the files it lists); nothing else is ever deleted",
           })
           .option("set", {
             type: "string",
@@ -322,13 +385,33 @@ export function main(argv: string[]): void {
             describe:
               "first run each variant twice, traces kept in memory, and compare them; a difference is reported with its first diverging event (exit 3)",
           })
+          .option("max-events", {
+            type: "string",
+            describe:
+              "events budget per variant (default: limits.events of the scenario, else 2e9; 'none': no limit)",
+          })
+          .option("max-wall-time", {
+            type: "string",
+            describe:
+              "wall-time budget per variant, e.g. 60s or 10m (default: limits.wallTime, else none)",
+          })
+          .option("max-virtual-time", {
+            type: "string",
+            describe:
+              "virtual-time budget: a scenario whose duration + drain is longer is refused before it runs (default: limits.virtualTime, else 365d)",
+          })
           .example("$0 run mmc", "run the bundled M/M/c scenario, report in out/mmc/")
+          .example("$0 run mmc --force", "run it again, replacing the report in out/mmc/")
           .example("$0 run scenarios/mm1.yaml --seed 7 --out /tmp/mm1", "another seed and folder")
           .example("$0 run mmc --set consumers.workers.count=9", "override a field")
           .example("$0 run visibility-timeout --trace", "also write the event trace")
           .example("$0 run flaky-network --check-determinism", "same seed twice, same events?")
+          .example(
+            "$0 run mm1 --max-wall-time 60s",
+            "stop (exit 4) a variant that runs over a minute",
+          )
           .epilogue(
-            "The report is written into <out>.tmp-<pid> and renamed to <out> once complete, so an interrupted run leaves the previous report as it was. <out> may be missing, empty, or a queuelab report folder (it holds .queuelab-report, listing the files queuelab wrote, and nothing else): that one is replaced. Anything else is refused with exit 2 before the run starts.",
+            "The report is written into <out>.tmp-<pid> and renamed to <out> once complete, so an interrupted run leaves the previous report as it was. <out> may be missing or empty; a queuelab report folder (it holds .queuelab-report, listing the files queuelab wrote, and nothing else) is replaced only with --force. Anything else is refused with exit 2 before the run starts, --force or not.\n\nExit codes: 0 success, 1 an expectation failed, 2 bad input, 3 an internal error (a broken invariant, or a zero-delay event loop), 4 a budget (--max-*, limits:) stopped the run.",
           ),
       (args) => guarded(() => runCommand(args as unknown as RunArgs)),
     )

@@ -33,6 +33,21 @@ export interface ScenarioConfig {
   links: LinkConfig[];
   faults: FaultConfig[];
   expect: Expectation[];
+  /** Budgets of the run (the file's `limits:`); the command line's --max-* flags override them. */
+  limits: RunLimits;
+}
+
+/**
+ * Budgets of one variant's run, against runaway runs; null: no limit. A budget is a guard, never
+ * an input: a run that stays within its budgets is the same run without them.
+ */
+export interface RunLimits {
+  /** Events the run may fire. */
+  eventsMax: number | null;
+  /** Wall-clock seconds the run may take (the clock is read every 65,536 events). */
+  wallTimeSMax: number | null;
+  /** duration + drain may not be longer: such a scenario is refused before it runs. */
+  virtualTimeSMax: number | null;
 }
 
 export interface ProducerConfig {

@@ -25,3 +25,41 @@ export class InvariantError extends Error {
     super(`invariant broken at t=${timeS}s${where === "" ? "" : ` (${where})`}: ${problem}`);
   }
 }
+
+/**
+ * Too many events in a row at one virtual time: a zero-delay event loop (a handler that keeps
+ * scheduling work at delay 0). Either a queuelab model bug or a scenario that piles that many
+ * events onto one instant; the message says so, and names the handlers that were firing.
+ */
+export class EventLoopError extends InvariantError {}
+
+/** The budgets of a run, by their name in the scenario's `limits:`. */
+export type BudgetName = "events" | "wallTime" | "virtualTime";
+
+/** The command-line flag that overrides each budget. */
+export const BUDGET_FLAGS: Record<BudgetName, string> = {
+  events: "--max-events",
+  wallTime: "--max-wall-time",
+  virtualTime: "--max-virtual-time",
+};
+
+/**
+ * A budget of the run (limits: in the scenario, --max-* on the command line) stopped it, or
+ * refused it before it started. Not a bug: the run was longer than allowed (exit 4).
+ */
+export class BudgetExceededError extends Error {
+  constructor(
+    readonly budget: BudgetName,
+    /** What was exceeded and where the run was, without the seed and variant. */
+    readonly problem: string,
+    readonly timeS: number,
+    readonly eventsFired: number,
+    readonly seed: number,
+    readonly variant: string,
+  ) {
+    super(
+      `budget exceeded: ${problem} (seed ${seed}, variant ${variant}); raise it with ${BUDGET_FLAGS[budget]} or limits.${budget}`,
+    );
+    this.name = "BudgetExceededError";
+  }
+}

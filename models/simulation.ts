@@ -5,7 +5,7 @@
 import { LatencyHistogram } from "../sim/histogram.ts";
 import { KernelError } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
-import type { ScenarioConfig } from "./config.ts";
+import type { RunLimits, ScenarioConfig } from "./config.ts";
 import { checkConservation } from "./conservation.ts";
 import { InvariantError } from "./errors.ts";
 import { evaluateExpectations } from "./expectations.ts";
@@ -23,6 +23,7 @@ import type {
   VariantSeries,
   VariantSummary,
 } from "./results.ts";
+import { checkVirtualTimeBudget, guardRun } from "./runGuard.ts";
 import type { Subscription } from "./subscription.ts";
 import { type CallRoute, World } from "./world.ts";
 
@@ -30,21 +31,30 @@ export interface SimulateOptions {
   seed: number;
   variantName: string;
   trace?: Trace | null;
+  /** The run's budgets (BudgetExceededError past one); the config's own when absent. */
+  limits?: RunLimits;
+  /** The wall clock of the wall-time budget, in ms (performance.now); only the guard reads it. */
+  clockMs?: () => number;
 }
 
 export function simulate(config: ScenarioConfig, options: SimulateOptions): VariantResult {
-  const world = new World(config, options.seed, options.trace ?? null);
+  const { seed, variantName } = options;
+  const limits = options.limits ?? config.limits;
+  checkVirtualTimeBudget(config.durationS, config.drainS, limits, { seed, variant: variantName });
+  let world: World | null = null;
   try {
+    world = new World(config, seed, options.trace ?? null);
+    guardRun(world.kernel, limits, { seed, variant: variantName, clockMs: options.clockMs });
     world.run();
     checkConservation(world);
   } catch (error) {
     // Components know the virtual time of a broken invariant, not the run it belongs to: add
     // the seed and variant, so the report of the bug says how to replay it.
-    if (error instanceof InvariantError) {
-      throw new InvariantError(error.problem, error.timeS, options.seed, options.variantName);
+    if (error instanceof InvariantError && error.variant === null) {
+      throw new InvariantError(error.problem, error.timeS, seed, variantName);
     }
     if (error instanceof KernelError) {
-      throw new InvariantError(error.message, world.kernel.nowS, options.seed, options.variantName);
+      throw new InvariantError(error.message, world?.kernel.nowS ?? 0, seed, variantName);
     }
     throw error;
   }

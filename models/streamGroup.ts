@@ -508,12 +508,27 @@ export class StreamGroup {
     const base = m * this.partitions;
     for (let p = 0; p < this.partitions; p++) {
       const offset = this.commitOffsets[base + p];
-      if (offset >= 0 && this.owner[p] === m) this.advanceCommitted(p, offset);
+      if (offset < 0 || this.owner[p] !== m) continue;
+      // The owner commits its position, which never falls below the committed offset within a
+      // generation (it starts there): a lower one would move the group back over its records.
+      if (offset < this.committed[p]) {
+        this.fail(
+          `partition ${p}: committed offset would go back from ${this.committed[p]} to ${offset}`,
+        );
+      }
+      this.advanceCommitted(p, offset);
     }
   }
 
   private advanceCommitted(p: number, offset: number): void {
     if (offset <= this.committed[p]) return;
+    // Members read only below the high watermark, so they cannot commit past it.
+    const highWatermark = this.partitionState.highWatermark[p];
+    if (offset > highWatermark) {
+      this.fail(
+        `partition ${p}: offset ${offset} committed past the high watermark ${highWatermark}`,
+      );
+    }
     const log = this.logs[p];
     const ledger = this.subscription.ledger;
     for (let o = this.accountedFrom[p]; o < offset; o++) {
@@ -808,6 +823,10 @@ export class StreamGroup {
     }
     if (lag !== this.lag) problems.push(`lag counted ${this.lag}, recounted ${lag}`);
     return problems;
+  }
+
+  private fail(problem: string): never {
+    throw new InvariantError(`group ${this.config.group} ${problem}`, this.kernel.nowS);
   }
 
   private emitMember(event: string, m: number, extra: Record<string, number | string>): void {

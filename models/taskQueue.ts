@@ -275,6 +275,14 @@ export class TaskQueue {
 
   private deliver(slot: number, globalToken: number): void {
     const store = this.store;
+    // A copy taken from the ready queue is still there: not acked, dead-lettered or delivered
+    // meanwhile (a message both gone and pending would be delivered from a reused slot).
+    if (store.place[slot] !== Place.ready) {
+      throw new InvariantError(
+        `queue ${this.config.name}: slot ${slot} taken from the ready queue is not ready (place ${store.place[slot]}): a message both acked and pending`,
+        this.kernel.nowS,
+      );
+    }
     const stats = this.stats;
     const receiveCount = ++store.receiveCount[slot];
     stats.deliveries++;

@@ -10,7 +10,9 @@ export {
 export { escapeHtml, indexHtml } from "./html.ts";
 export {
   checkOutputFolder,
+  defaultReportFolder,
   OutputFolderError,
+  type OutputFolderOptions,
   REPORT_MARKER,
   StagedFolder,
 } from "./outputFolder.ts";

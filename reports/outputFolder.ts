@@ -6,10 +6,11 @@
  * The rule for an existing `<out>`:
  * - missing, or an empty folder: the report is put there;
  * - a queuelab report folder (it holds the marker file `.queuelab-report`, which lists the files
- *   queuelab wrote, and nothing else): it is replaced; re-running is the common case;
+ *   queuelab wrote, and nothing else): replaced with `force` (`--force`), refused without it;
  * - anything else (a file, a folder that is not a report, a report folder in which someone put
- *   other files): refused with an OutputFolderError (exit 2), before the run starts. queuelab
- *   never deletes what it did not write; there is no option to make it.
+ *   other files): refused, `force` or not. queuelab never deletes what it did not write; there
+ *   is no option to make it.
+ * A refusal is an OutputFolderError (exit 2), before the run starts.
  *
  * A report folder written before the marker existed is recognised by holding only report files
  * (summary.json, summary.md, series.json, index.html, the charts, trace-*.jsonl).
@@ -47,6 +48,12 @@ interface Marker {
   files: string[];
 }
 
+/** How an existing report folder at `<out>` is treated. */
+export interface OutputFolderOptions {
+  /** Replace a queuelab report folder (only that: anything else is refused all the same). */
+  force?: boolean;
+}
+
 /** Names queuelab writes into a report folder; a name from a scenario must also be one. */
 const SAFE_FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/;
 
@@ -59,6 +66,11 @@ export function safeFileName(name: string): string {
     throw new Error(`unsafe file name for a report: ${JSON.stringify(name)}`);
   }
   return name;
+}
+
+/** Where a scenario's report goes unless `--out` says otherwise: `out/<name>`, never outside `out/`. */
+export function defaultReportFolder(scenarioName: string): string {
+  return join("out", safeFileName(scenarioName));
 }
 
 const LEGACY_REPORT_FILES = new Set([
@@ -90,7 +102,7 @@ function readMarker(folder: string): Marker | null {
 type Existing = { kind: "missing" } | { kind: "empty" } | { kind: "report" };
 
 /** What is at `outDir` now; throws OutputFolderError when it must not be replaced. */
-function inspect(outDir: string, shown: string): Existing {
+function inspect(outDir: string, shown: string, force: boolean): Existing {
   let stat: ReturnType<typeof lstatSync>;
   try {
     stat = lstatSync(outDir);
@@ -112,7 +124,12 @@ function inspect(outDir: string, shown: string): Existing {
     return !isFile || (ours === null ? !isLegacyReportFile(entry) : !ours.has(entry));
   });
   const legacy = marker === null && entries.includes("summary.json");
-  if ((marker !== null || legacy) && foreign.length === 0) return { kind: "report" };
+  if ((marker !== null || legacy) && foreign.length === 0) {
+    if (force) return { kind: "report" };
+    throw new OutputFolderError(
+      `--out ${shown}: a queuelab report is already there; add --force to replace it, or choose another --out`,
+    );
+  }
   if (marker === null && !legacy) {
     throw new OutputFolderError(
       `--out ${shown}: the folder exists and is not a queuelab report (no ${REPORT_MARKER} in it); queuelab replaces only its own report folders: choose another --out, or empty the folder yourself`,
@@ -132,8 +149,8 @@ function describe(error: unknown): string {
  * Throws OutputFolderError when a report could not be put at `outDir` (see the rule above);
  * the command line calls it before a run, so that a long run does not end in a refusal.
  */
-export function checkOutputFolder(outDir: string): void {
-  inspect(resolve(outDir), outDir);
+export function checkOutputFolder(outDir: string, options: OutputFolderOptions = {}): void {
+  inspect(resolve(outDir), outDir, options.force === true);
 }
 
 /** Whether a process with this id is running (on this machine). */
@@ -197,19 +214,22 @@ export class StagedFolder {
     readonly target: string,
     /** Absolute path of the temporary folder the files are written into. */
     readonly tempDir: string,
+    /** Whether a report folder at `outDir` may be replaced (`--force`). */
+    private readonly force: boolean,
   ) {}
 
   /** Checks `outDir` (OutputFolderError when it must not be replaced) and makes the temporary folder. */
-  static create(outDir: string): StagedFolder {
+  static create(outDir: string, options: OutputFolderOptions = {}): StagedFolder {
+    const force = options.force === true;
     const target = resolve(outDir);
-    inspect(target, outDir);
+    inspect(target, outDir, force);
     removeStaleSiblings(target);
     const tempDir = `${target}.tmp-${process.pid}`;
     mkdirSync(dirname(target), { recursive: true });
     // A leftover of this very process id (an earlier report in the same process).
     clearOwn(tempDir, outDir);
     mkdirSync(tempDir);
-    const folder = new StagedFolder(outDir, target, tempDir);
+    const folder = new StagedFolder(outDir, target, tempDir, force);
     folder.writeMarker();
     return folder;
   }
@@ -234,16 +254,16 @@ export class StagedFolder {
   }
 
   /**
-   * Puts the complete report in place of `outDir`, replacing a previous report there (checked
-   * again now: the folder may have changed during the run). The old report is moved aside
-   * first and deleted last, so that at any moment one complete report exists.
+   * Puts the complete report in place of `outDir`, replacing a previous report there with
+   * `force` (checked again now: the folder may have changed during the run). The old report is
+   * moved aside first and deleted last, so that at any moment one complete report exists.
    */
   commit(): void {
     if (this.done) throw new Error(`report folder ${this.outDir} already committed or discarded`);
     let existing: Existing;
     try {
       this.writeMarker();
-      existing = inspect(this.target, this.outDir);
+      existing = inspect(this.target, this.outDir, this.force);
     } catch (error) {
       this.discard();
       throw error;

@@ -3,7 +3,7 @@
 import type { RunResult } from "../models/results.ts";
 import { renderCharts } from "./charts.ts";
 import { indexHtml } from "./html.ts";
-import { StagedFolder } from "./outputFolder.ts";
+import { type OutputFolderOptions, StagedFolder } from "./outputFolder.ts";
 import { seriesJson } from "./series.ts";
 import { summaryJson, summaryMarkdown } from "./summary.ts";
 
@@ -15,12 +15,16 @@ export interface WrittenReport {
 /**
  * Writes summary.json, summary.md, series.json, the chart PNGs and index.html into `outDir`:
  * into a temporary sibling folder first, renamed into place once every file is written. A
- * previous report in `outDir` is replaced; a folder that is not a queuelab report is refused
- * (OutputFolderError) and left as it was. If anything fails midway, `outDir` is unchanged and
- * the temporary folder is removed.
+ * previous report in `outDir` is replaced with `force`, refused (OutputFolderError) without it; a
+ * folder that is not a queuelab report is refused either way and left as it was. If anything
+ * fails midway, `outDir` is unchanged and the temporary folder is removed.
  */
-export function writeReport(result: RunResult, outDir: string): WrittenReport {
-  const folder = StagedFolder.create(outDir);
+export function writeReport(
+  result: RunResult,
+  outDir: string,
+  options: OutputFolderOptions = {},
+): WrittenReport {
+  const folder = StagedFolder.create(outDir, options);
   try {
     const written = writeReportInto(result, folder);
     folder.commit();

@@ -268,7 +268,7 @@ function readReplication(
  * `read`, or null for `word` (`forever`, `never`, `unlimited`); an error says the word is allowed
  * too, and suggests it for a misspelling.
  */
-function orWord<T>(
+export function orWord<T>(
   word: string,
   read: (node: RawNode, path: string) => T,
 ): (node: RawNode, path: string) => T | null {

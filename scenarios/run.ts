@@ -2,7 +2,9 @@
  * Runs every variant of a loaded scenario with the same seed (so they see the same arrivals and
  * service times) and gathers the results for the reports.
  */
+import type { RunLimits } from "../models/config.ts";
 import type { RunResult, VariantResult } from "../models/results.ts";
+import { checkVirtualTimeBudget } from "../models/runGuard.ts";
 import { simulate } from "../models/simulation.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { LoadedScenario } from "./loader.ts";
@@ -18,6 +20,8 @@ export interface RunScenarioOptions {
   traceFor?: (variantName: string) => Trace | null;
   /** Called before each variant runs, for progress output. */
   onVariantStart?: (variantName: string, index: number, total: number) => void;
+  /** Budgets that override the scenario's `limits:` (the command line's --max-* flags). */
+  limits?: Partial<RunLimits>;
 }
 
 export function runScenario(loaded: LoadedScenario, options: RunScenarioOptions = {}): RunResult {
@@ -25,12 +29,19 @@ export function runScenario(loaded: LoadedScenario, options: RunScenarioOptions 
   const chosen = options.variants
     ? loaded.variants.filter((variant) => options.variants!.includes(variant.name))
     : loaded.variants;
+  const limitsOf = (config: RunLimits): RunLimits => ({ ...config, ...options.limits });
+  // Every variant that would be refused is refused before the first one runs.
+  for (const variant of chosen) {
+    const { durationS, drainS, limits } = variant.config;
+    checkVirtualTimeBudget(durationS, drainS, limitsOf(limits), { seed, variant: variant.name });
+  }
   const results: VariantResult[] = chosen.map((variant, index) => {
     options.onVariantStart?.(variant.name, index, chosen.length);
     return simulate(variant.config, {
       seed,
       variantName: variant.name,
       trace: options.traceFor?.(variant.name) ?? null,
+      limits: limitsOf(variant.config.limits),
     });
   });
   const base = chosen[0].config;

@@ -10,6 +10,7 @@ import type {
   ScenarioConfig,
   ServiceConfig,
 } from "../models/config.ts";
+import { RUN_LIMITS_DEFAULT } from "../models/runGuard.ts";
 import { CALLER_KEYS, readCall, readCaller } from "./calls.ts";
 import {
   type Context,
@@ -38,6 +39,7 @@ import {
   readText,
   readWholeNumber,
 } from "./fields.ts";
+import { readLimits } from "./limits.ts";
 import { type ComponentKind, ComponentNames } from "./names.ts";
 import { itemName, type RawNode } from "./raw.ts";
 
@@ -58,6 +60,7 @@ export const SCENARIO_KEYS = [
   "links",
   "faults",
   "expect",
+  "limits",
   "variants",
 ];
 
@@ -126,6 +129,7 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     [],
   );
   const expect = fields.read("expect", readExpectations, []);
+  const limits = fields.read("limits", readLimits, RUN_LIMITS_DEFAULT);
   return {
     name,
     description,
@@ -143,6 +147,7 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     links,
     faults,
     expect,
+    limits,
   };
 }
 

@@ -10,6 +10,9 @@
  * A handle is `slot + generation * SLOT_LIMIT`, generations starting at 1 so that no handle is 0
  * (a zero-filled array of handles cancels nothing), and a stale handle (its slot since reused) is
  * recognised and ignored.
+ *
+ * A watchdog (`watch`) can look at the run every so many events, to stop a runaway one; it costs
+ * the loop one comparison per event and cannot change what the run does.
  */
 
 import { grown } from "./grow.ts";
@@ -23,6 +26,13 @@ const SLOT_LIMIT = 2 ** 26;
 const INITIAL_CAPACITY = 1024;
 
 export class KernelError extends Error {}
+
+/**
+ * Looks at a run before the event that makes `eventsFired` exceed a count it chose: `handler` is
+ * the index of that event's handler, the clock already stands at its time. Returns the count at
+ * which to be called next, or throws to end the run.
+ */
+export type Watchdog = (kernel: Kernel, handler: number) => number;
 
 export class Kernel {
   /** Current virtual time in seconds. Never decreases. */
@@ -48,12 +58,30 @@ export class Kernel {
   private slotsUsed = 0;
   private nextSeq = 0;
   private stopRequested = false;
+  private watchdog: Watchdog | null = null;
+  /** The watchdog is called before the event that would make `eventsFired` exceed this. */
+  private watchAtEvents = Number.POSITIVE_INFINITY;
 
   /** Registers a handler; the returned index is what `schedule` takes. Done once at wiring. */
   register(name: string, handler: EventHandler): number {
     this.handlers.push(handler);
     this.handlerNames.push(name);
     return this.handlers.length - 1;
+  }
+
+  /** The name a handler was registered with. */
+  handlerName(handler: number): string {
+    return this.handlerNames[handler];
+  }
+
+  /**
+   * Calls `watchdog` before the first event fired once `eventsFired` is `firstAtEvents`, then at
+   * the counts it returns. It reads the run and may throw (a budget, a loop at one instant); it
+   * must not change the simulation, so that a run is the same with or without it.
+   */
+  watch(watchdog: Watchdog, firstAtEvents: number): void {
+    this.watchdog = watchdog;
+    this.watchAtEvents = firstAtEvents;
   }
 
   /** Number of events waiting, cancelled ones included until they surface. */
@@ -125,6 +153,9 @@ export class Kernel {
       this.releaseSlot(slot);
       if (cancelled) continue;
       this.nowS = timeS;
+      if (this.eventsFired === this.watchAtEvents) {
+        this.watchAtEvents = this.watchdog!(this, handler);
+      }
       this.eventsFired++;
       handlers[handler](argA, argB);
     }

@@ -6,10 +6,11 @@
  * name and naming the field and what was expected; never another exception, never slowly.
  *
  * Running: a valid scenario runs to the end, or stops with a ModelConfigError (a scenario the
- * models cannot wire); never another exception.
+ * models cannot wire), or with an EventLoopError when it is a known zero-delay loop (a consumer
+ * that fails every message in zero time and nacks it with no delay); never another exception.
  */
 import type { ScenarioConfig } from "../../models/config.ts";
-import { ModelConfigError } from "../../models/errors.ts";
+import { EventLoopError, ModelConfigError } from "../../models/errors.ts";
 import { ScenarioError } from "../../scenarios/errors.ts";
 import { EXPECTATION_METRICS } from "../../scenarios/expectations.ts";
 import { NAME_LENGTH_MAX, NAME_PATTERN } from "../../scenarios/fields.ts";
@@ -118,6 +119,7 @@ export function sanityProblems(loaded: LoadedScenario): string[] {
 const finite = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
 const wholeAtLeast = (x: unknown, min: number) => Number.isSafeInteger(x) && (x as number) >= min;
 const probability = (x: unknown) => finite(x) && x >= 0 && x <= 1;
+const COMMIT_POINTS = ["before-processing", "after-processing", "auto", "transactional"];
 
 function distributionProblem(spec: DistributionSpec | null): string | null {
   if (spec === null) return null;
@@ -199,6 +201,20 @@ export function configProblems(config: ScenarioConfig): string[] {
       `${t.name}.minInsyncReplicas`,
     );
     check(finite(t.replicationLagS) && t.replicationLagS >= 0, `${t.name}.replicationLagS`);
+    check(
+      t.retentionS === null || (finite(t.retentionS) && t.retentionS > 0),
+      `${t.name}.retentionS`,
+    );
+    check(
+      t.retentionBytes === null || wholeAtLeast(t.retentionBytes, 1),
+      `${t.name}.retentionBytes`,
+    );
+    check(wholeAtLeast(t.segmentBytes, 1), `${t.name}.segmentBytes`);
+    check(t.segmentS === null || (finite(t.segmentS) && t.segmentS > 0), `${t.name}.segmentS`);
+    check(
+      finite(t.retentionCheckIntervalS) && t.retentionCheckIntervalS > 0,
+      `${t.name}.retentionCheckIntervalS`,
+    );
   }
   for (const p of config.producers) register("producer", p.name);
   for (const c of config.consumers) register("consumer", c.name);
@@ -232,6 +248,32 @@ export function configProblems(config: ScenarioConfig): string[] {
     check(probability(c.failureProbability), `${c.name}.failureProbability`);
     check(c.onFailure === "nack" || c.onFailure === "timeout", `${c.name}.onFailure`);
     check(finite(c.nackDelayS) && c.nackDelayS >= 0, `${c.name}.nackDelayS`);
+    const onTopic = c.topic !== null && c.topic !== undefined;
+    check(COMMIT_POINTS.includes(c.commit), `${c.name}.commit ${c.commit}`);
+    check(onTopic || c.commit !== "auto", `${c.name}: commit auto on a queue`);
+    check(!onTopic || c.concurrency === 1, `${c.name}: concurrency ${c.concurrency} on a topic`);
+    check(!onTopic || c.onFailure === "nack", `${c.name}: onFailure timeout on a topic`);
+    check(
+      finite(c.autoCommitIntervalS) && c.autoCommitIntervalS > 0,
+      `${c.name}.autoCommitIntervalS`,
+    );
+    const idempotency = c.idempotency;
+    check(
+      idempotency.kind !== "seen-table" ||
+        (finite(idempotency.ttlS) && idempotency.ttlS > 0 && wholeAtLeast(idempotency.capacity, 1)),
+      `${c.name}.idempotency`,
+    );
+    check(wholeAtLeast(c.maxPollRecords, 1), `${c.name}.maxPollRecords`);
+    check(
+      finite(c.heartbeatIntervalS) &&
+        c.heartbeatIntervalS > 0 &&
+        c.heartbeatIntervalS < c.sessionTimeoutS,
+      `${c.name}.heartbeatIntervalS ${c.heartbeatIntervalS} with sessionTimeoutS ${c.sessionTimeoutS}`,
+    );
+    check(finite(c.maxPollIntervalS) && c.maxPollIntervalS > 0, `${c.name}.maxPollIntervalS`);
+    check(["earliest", "latest"].includes(c.autoOffsetReset), `${c.name}.autoOffsetReset`);
+    check(finite(c.restartS) && c.restartS > 0, `${c.name}.restartS`);
+    check(finite(c.crashRatePerS) && c.crashRatePerS >= 0, `${c.name}.crashRatePerS`);
   }
   const links = new Set<string>();
   for (const link of config.links) {
@@ -245,8 +287,45 @@ export function configProblems(config: ScenarioConfig): string[] {
     check(probability(link.lossProbability), `link ${id} lossProbability`);
     check(probability(link.duplicateProbability), `link ${id} duplicateProbability`);
   }
+  const endS = config.durationS + config.drainS;
   for (const f of config.faults ?? []) {
-    if (f.kind !== "broker-crash") continue;
+    check(
+      finite(f.atS) && f.atS >= 0 && f.atS < endS,
+      `fault at ${f.atS}s, the run ends at ${endS}s`,
+    );
+    if (f.kind === "crash") {
+      const c = config.consumers.find((x) => x.name === f.consumer);
+      check(c !== undefined, `crash of ${f.consumer}, not a consumer`);
+      check(
+        c === undefined ||
+          f.instance === null ||
+          (Number.isSafeInteger(f.instance) && f.instance >= 0 && f.instance < c.count),
+        `crash of instance ${f.instance} of ${f.consumer}`,
+      );
+      check(c === undefined || f.atS >= c.startS, `crash of ${f.consumer} before it starts`);
+      check(finite(f.downS) && f.downS > 0, `crash downS ${f.downS}`);
+      continue;
+    }
+    if (f.kind === "partition") {
+      check(kinds.has(f.a) && kinds.has(f.b) && f.a !== f.b, `partition ${f.a}|${f.b}`);
+      check(finite(f.durationS) && f.durationS > 0, `partition durationS ${f.durationS}`);
+      continue;
+    }
+    if (f.kind === "redrive") {
+      check(
+        config.queues.some((q) => q.name === f.queue),
+        `redrive of ${f.queue}, not a queue`,
+      );
+      continue;
+    }
+    if (f.kind !== "broker-crash") {
+      check(
+        config.downstreams.some((d) => d.name === f.downstream),
+        `${f.kind} of ${f.downstream}, not a downstream`,
+      );
+      check(finite(f.durationS) && f.durationS > 0, `${f.kind} durationS ${f.durationS}`);
+      continue;
+    }
     const t = (config.topics ?? []).find((topic) => topic.name === f.topic);
     check(t !== undefined, `broker crash on ${f.topic}, not a topic`);
     check(
@@ -254,6 +333,11 @@ export function configProblems(config: ScenarioConfig): string[] {
       `broker crash of broker ${f.broker} of ${f.topic}`,
     );
     check(finite(f.downS) && f.downS > 0, `broker crash downS ${f.downS}`);
+  }
+  const { eventsMax, wallTimeSMax, virtualTimeSMax } = config.limits;
+  check(eventsMax === null || wholeAtLeast(eventsMax, 1), `limits.eventsMax ${eventsMax}`);
+  for (const [name, seconds] of Object.entries({ wallTimeSMax, virtualTimeSMax })) {
+    check(seconds === null || (finite(seconds) && seconds > 0), `limits.${name} ${seconds}`);
   }
   for (const e of config.expect) {
     check(EXPECTATION_METRICS.includes(e.metric), `expect metric ${e.metric}`);
@@ -263,7 +347,27 @@ export function configProblems(config: ScenarioConfig): string[] {
   return problems;
 }
 
-export type RunOutcome = "ran" | "model-config-error" | "scenario-error";
+export type RunOutcome = "ran" | "model-config-error" | "scenario-error" | "zero-delay-loop";
+
+/**
+ * A consumer that takes no time, fails every message and nacks it with no delay, on a queue with
+ * no maxReceives: each message is delivered again at the same instant, for ever. The guard stops
+ * it (EventLoopError); any other loop at one instant is a model bug.
+ */
+function knownZeroDelayLoop(config: ScenarioConfig): boolean {
+  return config.consumers.some((c) => {
+    const queue = config.queues.find((q) => q.name === c.queue);
+    return (
+      queue !== undefined &&
+      queue.maxReceives === null &&
+      c.processing.kind === "constant" &&
+      c.processing.value === 0 &&
+      c.failureProbability === 1 &&
+      c.onFailure === "nack" &&
+      c.nackDelayS === 0
+    );
+  });
+}
 
 /** The overrides every run case is loaded with: a short horizon. */
 export const RUN_OVERRIDES = ["duration=10s"];
@@ -295,6 +399,12 @@ export function checkRunCase(scenario: RunnableScenario): RunOutcome {
   } catch (error) {
     if (error instanceof ModelConfigError) return "model-config-error";
     if (error instanceof PropertyFailure) throw error;
+    if (
+      error instanceof EventLoopError &&
+      loaded.variants.some((v) => knownZeroDelayLoop(v.config))
+    ) {
+      return "zero-delay-loop";
+    }
     const what = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new PropertyFailure(`the run threw ${what}`, { cause: error });
   }

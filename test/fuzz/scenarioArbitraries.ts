@@ -4,11 +4,14 @@
  * mutate and how, which text edit, which `--set` overrides — so fast-check shrinks a failing case
  * to a short plan, and `describeCase` prints the text that failed.
  *
- * - `loaderCase`: a bundled scenario (or the format doc's example) mutated in structure and values
- *   (wrong types, huge and tiny numbers, NaN and infinities, negative durations, empty lists,
- *   unknown keys, deep nesting, duplicated items and names, references to nothing), written as
- *   block YAML, flow YAML or JSON, perhaps cut short or edited as text; or random YAML-ish text;
- *   or a hostile document (aliases that multiply, recursive aliases, tags); with random `--set`s.
+ * - `loaderCase`: a bundled scenario (or the format doc's example), or a generated one
+ *   (`generatedDocument`: topics with partitions, retention and replication, FIFO queues,
+ *   producers with acks, consumer groups with each commit mode, faults of each kind, `limits:`),
+ *   mutated in structure and values (wrong types, huge and tiny numbers, NaN and infinities,
+ *   negative durations, empty lists, unknown keys, deep nesting, duplicated items and names,
+ *   references to nothing), written as block YAML, flow YAML or JSON, perhaps cut short or
+ *   edited as text; or random YAML-ish text; or a hostile document (aliases that multiply,
+ *   recursive aliases, tags); with random `--set`s.
  * - `runnableScenario`: a scenario built to be valid, with small rates and counts, for a run.
  */
 import { readFileSync } from "node:fs";
@@ -19,8 +22,8 @@ import { listBundledScenarios } from "../../scenarios/loader.ts";
 
 /** What `loadScenarioText(text, file, overrides)` is called with. */
 export interface LoaderCase {
-  /** Where the case came from, for the summary: "mutated", "text" or "hostile". */
-  origin: "mutated" | "text" | "hostile";
+  /** Where the case came from, for the summary. */
+  origin: "mutated" | "generated" | "text" | "hostile";
   file: string;
   text: string;
   overrides: string[];
@@ -237,8 +240,41 @@ const structure: fc.Arbitrary<Json> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
 ) as fc.Arbitrary<Json>;
 
+/** Values just off what a field takes: a misspelt word, one past a bound, a wrong case. */
+const NEAR_MISSES: Json[] = [
+  "forevr",
+  "unlimted",
+  "nevr",
+  "none ",
+  "nonee",
+  "al",
+  "leadr",
+  "exactly-once",
+  "after",
+  "newest",
+  "seen-table",
+  "conditional_write",
+  0,
+  1.5,
+  101,
+  1001,
+  10_001,
+  100_001,
+  1_000_001,
+  10_000_001,
+  "1kib",
+  "2TiB",
+  "0B",
+  "-1s",
+  "0s",
+  "1e9x",
+  { seenTable: { ttl: "0s" } },
+  { seenTable: { capacity: 10 } },
+];
+
 /** Something to put anywhere: most of it wrong there, some of it right. */
 export const anyValue: fc.Arbitrary<Json> = fc.oneof(
+  { weight: 2, arbitrary: fc.constantFrom(...NEAR_MISSES) },
   { weight: 3, arbitrary: number },
   { weight: 4, arbitrary: quantity },
   { weight: 2, arbitrary: name },
@@ -288,6 +324,37 @@ const KEYS = [
   "keys",
   "skew",
   "exponent",
+  "fifo",
+  "deduplicationWindow",
+  "topics",
+  "partitions",
+  "retention",
+  "retentionBytes",
+  "segment",
+  "replicationFactor",
+  "brokers",
+  "minInsyncReplicas",
+  "acks",
+  "idempotent",
+  "maxInFlight",
+  "topic",
+  "group",
+  "commit",
+  "autoCommitInterval",
+  "idempotency",
+  "maxPollRecords",
+  "sessionTimeout",
+  "autoOffsetReset",
+  "faults",
+  "crash",
+  "crashBroker",
+  "instance",
+  "partition",
+  "at",
+  "limits",
+  "events",
+  "wallTime",
+  "virtualTime",
   "visibiltyTimeout",
   "Duration",
   "",
@@ -617,6 +684,11 @@ const WEIRD_PATHS = [
   "queues.0.name.x",
   "duration.x",
   "expect.fates.lost",
+  "limits.events",
+  "limits.wallTime",
+  "limits",
+  "topics.0.partitions",
+  "faults.0.at",
   "producers.0.keys.count",
   "links.0.loss",
   "a b",
@@ -700,23 +772,334 @@ const hostile: fc.Arbitrary<string> = fc.oneof(
 );
 
 // ---------------------------------------------------------------------------------------------
+// Generated documents: every part of the format (topics with partitions, retention and
+// replication, FIFO queues, producers with acks, consumer groups with each commit mode, faults of
+// each kind, `limits:`), valid by construction, so that the mutations (NEAR_MISSES among them)
+// start from inside those readers rather than failing before them.
+
+/** A generated part before it is written out: Json values, some left undefined. */
+type Plan = Record<string, unknown>;
+
+/** An optional field: absent (undefined, dropped by `compact`) one time in six. */
+function maybe<T extends Json>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> {
+  return fc.option(arbitrary, { nil: undefined });
+}
+
+/** The mapping without its undefined fields. */
+function compact(fields: Plan): { [key: string]: Json } {
+  const out: { [key: string]: Json } = {};
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = v as Json;
+  return out;
+}
+
+const genQueue = fc.record({
+  visibilityTimeout: maybe(fc.constantFrom("100ms", "30s", "12h")),
+  maxReceives: maybe(fc.constantFrom<Json>(1, 3, 1000, null)),
+  fifo: maybe(fc.boolean()),
+  deduplicationWindow: maybe(fc.constantFrom("0s", "5m", "1h")),
+});
+
+const genTopic = fc.record({
+  partitions: fc.constantFrom(1, 2, 4, 12, 10_000),
+  retention: maybe(fc.constantFrom("10s", "1h", "7d", "forever")),
+  retentionBytes: maybe(fc.constantFrom<Json>("1MiB", "1GB", "unlimited", 1024)),
+  segmentBytes: maybe(fc.constantFrom("1KiB", "1MiB", "1GiB")),
+  segment: maybe(fc.constantFrom("1s", "10m", "7d", "never")),
+  retentionCheckInterval: maybe(fc.constantFrom("1s", "5m")),
+  // [replicationFactor, brokers, minInsyncReplicas, replicationLag]: consistent sets.
+  replication: fc.constantFrom<(Json | undefined)[]>(
+    [undefined, undefined, undefined, undefined],
+    [1, 3, 1, undefined],
+    [3, undefined, 2, "10ms"],
+    [3, 5, 3, "0ms"],
+    [2, 100, undefined, "1s"],
+  ),
+});
+
+const genProducer = fc.record({
+  to: fc.nat(),
+  load: fc.oneof(
+    fc.constantFrom("0/s", "5/s", "100/s", "1000/h").map((rate): Json => ({ rate })),
+    fc
+      .array(
+        fc.record({ for: fc.constantFrom("1s", "1m"), rate: fc.constantFrom("1/s", "50/s") }),
+        {
+          minLength: 1,
+          maxLength: 3,
+        },
+      )
+      .chain((phases) => fc.boolean().map((repeat): Json => ({ phases, repeat }))),
+  ),
+  arrivals: maybe(fc.constantFrom("poisson", "constant")),
+  acks: fc.constantFrom("none", "leader", "all"),
+  retries: maybe(fc.constantFrom(0, 3, 1_000_000)),
+  requestTimeout: maybe(fc.constantFrom("10ms", "30s")),
+  retryBackoff: maybe(fc.constantFrom("0s", "100ms")),
+  idempotent: maybe(fc.boolean()),
+  maxInFlight: maybe(fc.constantFrom(1, 5)),
+  messageSize: maybe(fc.constantFrom("1B", "1KiB", "1MB")),
+  keys: maybe(
+    fc.oneof(
+      fc.record({ count: fc.constantFrom(1, 100, 10_000_000) }),
+      fc.record({
+        count: fc.constantFrom(2, 1000),
+        skew: fc.constant("zipf"),
+        exponent: fc.constantFrom(0.5, 1.1),
+      }),
+    ),
+  ),
+});
+
+const genConsumer = fc.record({
+  source: fc.nat(),
+  group: maybe(fc.constantFrom("g1", "g2", "analytics")),
+  count: maybe(fc.constantFrom(1, 3, 100_000)),
+  concurrency: maybe(fc.constantFrom(1, 4)),
+  processing: fc.constantFrom<Json>(
+    "5ms",
+    { exponential: "20ms" },
+    { lognormal: { median: "10ms", p99: "1s" } },
+  ),
+  failure: maybe(fc.constantFrom<Json>("0%", "1%", 0.5)),
+  onFailure: maybe(fc.constantFrom("nack", "timeout")),
+  nackDelay: maybe(fc.constantFrom("0s", "1s")),
+  commit: maybe(fc.constantFrom("before-processing", "after-processing", "auto", "transactional")),
+  autoCommitInterval: maybe(fc.constantFrom("1s", "5s")),
+  idempotency: maybe(
+    fc.constantFrom<Json>(
+      "none",
+      "conditional-write",
+      { seenTable: { ttl: "1h", capacity: 1000 } },
+      { seenTable: { ttl: "1m" } },
+    ),
+  ),
+  start: maybe(fc.constantFrom("0s", "5s")),
+  restart: maybe(fc.constantFrom("1s", "10s")),
+  crashRate: maybe(fc.constantFrom("0/s", "1/h", "1/m")),
+  maxPollRecords: maybe(fc.constantFrom(1, 500, 100_000)),
+  // [sessionTimeout, heartbeatInterval], heartbeat shorter.
+  session: fc.constantFrom<(Json | undefined)[]>(
+    [undefined, undefined],
+    ["10s", "1s"],
+    ["45s", undefined],
+    [undefined, "10s"],
+  ),
+  maxPollInterval: maybe(fc.constantFrom("30s", "5m")),
+  autoOffsetReset: maybe(fc.constantFrom("earliest", "latest")),
+});
+
+const genFault = fc.record({
+  kind: fc.constantFrom("crash", "partition", "crashBroker"),
+  at: fc.constantFrom("5s", "30s"),
+  pick: fc.nat(),
+  instance: fc.boolean(),
+  broker: fc.nat(),
+  for: maybe(fc.constantFrom("1s", "30s")),
+  withTopic: fc.boolean(),
+});
+
+const genLimits = fc
+  .record({
+    events: maybe(fc.constantFrom<Json>(1, 1000, 1e9, 2e9, "none")),
+    wallTime: maybe(fc.constantFrom("10ms", "60s", "10m", "none")),
+    virtualTime: maybe(fc.constantFrom("1m", "30d", "none")),
+  })
+  .map(compact);
+
+function producerDoc(
+  {
+    to,
+    load,
+    acks,
+    retries,
+    requestTimeout,
+    retryBackoff,
+    idempotent,
+    maxInFlight,
+    ...rest
+  }: Plan & { to: number },
+  name: string,
+  destinations: string[],
+): Json {
+  const acked = acks !== "none";
+  return compact({
+    name,
+    // Left out where there is one destination, at times, as the format allows.
+    to:
+      destinations.length === 1 && to % 2 === 0
+        ? undefined
+        : destinations[to % destinations.length],
+    ...(load as { [key: string]: Json }),
+    ...rest,
+    acks,
+    ...(acked ? { retries, requestTimeout, retryBackoff, maxInFlight } : {}),
+    idempotent: acks === "all" ? idempotent : undefined,
+  });
+}
+
+function consumerDoc(
+  plan: Plan & { source: number; session: (Json | undefined)[] },
+  name: string,
+  sources: string[],
+  groups: Set<string>,
+): Json {
+  const {
+    source,
+    group,
+    concurrency,
+    onFailure,
+    nackDelay,
+    commit,
+    autoCommitInterval,
+    session,
+    ...rest
+  } = plan;
+  const from = sources[source % sources.length];
+  const onTopic = from.startsWith("t");
+  const { maxPollRecords, maxPollInterval, autoOffsetReset, ...common } = rest;
+  const failure = onTopic ? "nack" : onFailure;
+  const commitPoint = !onTopic && commit === "auto" ? "transactional" : commit;
+  // Two consumers of one topic cannot share a group: the second keeps its own name.
+  const groupName = group === undefined || groups.has(`${from}/${group}`) ? undefined : group;
+  groups.add(`${from}/${groupName ?? name}`);
+  return compact({
+    name,
+    [onTopic ? "topic" : "queue"]: from,
+    ...common,
+    concurrency: onTopic ? undefined : concurrency,
+    onFailure: failure,
+    nackDelay: failure === "timeout" ? undefined : nackDelay,
+    commit: commitPoint,
+    autoCommitInterval: commitPoint === "auto" ? autoCommitInterval : undefined,
+    ...(onTopic
+      ? {
+          group: groupName,
+          maxPollRecords,
+          sessionTimeout: session[0],
+          heartbeatInterval: session[1],
+          maxPollInterval,
+          autoOffsetReset,
+        }
+      : {}),
+  });
+}
+
+/** A whole valid scenario built from the parts above: names q0, t0, p0, c0, ... */
+export const generatedDocument: fc.Arbitrary<Json> = fc
+  .record({
+    queues: fc.array(genQueue, { maxLength: 2 }),
+    topics: fc.array(genTopic, { maxLength: 2 }),
+    producers: fc.array(genProducer, { minLength: 1, maxLength: 3 }),
+    consumers: fc.array(genConsumer, { minLength: 1, maxLength: 3 }),
+    faults: fc.array(genFault, { maxLength: 4 }),
+    limits: maybe(genLimits),
+    duration: fc.constantFrom("1m", "10m"),
+    drain: maybe(fc.constantFrom("0s", "1m")),
+    expect: maybe(fc.constantFrom<Json>({ "fates.lost": 0 }, ["counters.rebalances >= 0"])),
+  })
+  .map((plan) => {
+    const queuePlans = plan.queues.length + plan.topics.length === 0 ? [{}] : plan.queues;
+    const queues = queuePlans.map((q: Plan, i) =>
+      compact({
+        name: `q${i}`,
+        ...q,
+        deduplicationWindow: q.fifo === true ? q.deduplicationWindow : undefined,
+      }),
+    );
+    const topics = plan.topics.map(({ replication, ...t }, i) => {
+      const [replicationFactor, brokers, minInsyncReplicas, replicationLag] = replication;
+      return compact({
+        name: `t${i}`,
+        ...t,
+        replicationFactor,
+        brokers,
+        minInsyncReplicas,
+        replicationLag,
+      });
+    });
+    const sources = [...queues, ...topics].map((x) => x.name as string);
+    const producers = plan.producers.map((p, i) => producerDoc(p, `p${i}`, sources));
+    const groups = new Set<string>();
+    const consumers = plan.consumers.map((c, i) => consumerDoc(c, `c${i}`, sources, groups));
+    const pairs: [string, string][] = [
+      ...producers.map((p): [string, string] => [
+        (p as Plan).name as string,
+        ((p as Plan).to as string) ?? sources[0],
+      ]),
+      ...consumers.map((c): [string, string] => {
+        const fields = c as Plan;
+        return [fields.name as string, (fields.queue ?? fields.topic) as string];
+      }),
+    ];
+    const faults = plan.faults.flatMap((f): Json[] => {
+      if (f.kind === "crash") {
+        const c = consumers[f.pick % consumers.length] as Plan;
+        // A crash comes at or after the consumer starts (5s at the latest).
+        return [
+          compact({ at: "30s", crash: c.name, instance: f.instance ? 0 : undefined, for: f.for }),
+        ];
+      }
+      if (f.kind === "partition") {
+        const pair = pairs[f.pick % pairs.length];
+        return [{ at: f.at, partition: pair, for: f.for ?? "10s" }];
+      }
+      if (topics.length === 0) return [];
+      const topic = topics[f.pick % topics.length];
+      const brokers = (topic.brokers ??
+        (Number(topic.replicationFactor ?? 1) > 1 ? 3 : 1)) as number;
+      const named = f.withTopic || topics.length > 1;
+      return [
+        compact({
+          at: f.at,
+          crashBroker: f.broker % brokers,
+          topic: named ? topic.name : undefined,
+          for: f.for ?? "5s",
+        }),
+      ];
+    });
+    return compact({
+      name: "generated",
+      duration: plan.duration,
+      drain: plan.drain,
+      queues: queues.length > 0 ? queues : undefined,
+      topics: topics.length > 0 ? topics : undefined,
+      producers,
+      consumers,
+      faults: faults.length > 0 ? faults : undefined,
+      expect: plan.expect,
+      limits: plan.limits,
+    });
+  });
+
+// ---------------------------------------------------------------------------------------------
 // The loader's cases.
 
 const FILES = ["fuzz.yaml", "some dir/fuzz case.yml", "x.json", "./a:b.yaml"];
 
+/** What mutations start from: a bundled scenario (or the doc's example), or a generated one. */
+const startingDocument: fc.Arbitrary<{ generated: boolean; doc: Json }> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc
+      .nat({ max: SEED_DOCUMENTS.length - 1 })
+      .map((i) => ({ generated: false, doc: SEED_DOCUMENTS[i].doc })),
+  },
+  { weight: 2, arbitrary: generatedDocument.map((doc) => ({ generated: true, doc })) },
+);
+
 const mutated: fc.Arbitrary<Omit<LoaderCase, "file" | "overrides"> & { doc: Json }> = fc
   .record({
-    seed: fc.nat({ max: SEED_DOCUMENTS.length - 1 }),
+    start: startingDocument,
     // No mutation at times, so that valid documents (and --set on them) are checked too.
     mutations: fc.oneof(fc.constant([]), fc.array(mutation, { minLength: 1, maxLength: 4 })),
     format: fc.constantFrom<Format>("block", "block", "flow", "json"),
     edit: textEdit,
   })
-  .map(({ seed, mutations, format, edit }) => {
-    const root = { doc: copy(SEED_DOCUMENTS[seed].doc) };
+  .map(({ start, mutations, format, edit }) => {
+    const root = { doc: copy(start.doc) };
     for (const m of mutations) applyMutation(root, m);
     return {
-      origin: "mutated" as const,
+      origin: start.generated ? ("generated" as const) : ("mutated" as const),
       doc: root.doc,
       text: applyTextEdit(write(root.doc, format), edit),
     };

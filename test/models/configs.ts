@@ -7,6 +7,7 @@ import type {
   ScenarioConfig,
   TopicConfig,
 } from "../../models/config.ts";
+import { RUN_LIMITS_DEFAULT } from "../../models/runGuard.ts";
 
 export function producer(ratePerS: number, extra: Partial<ProducerConfig> = {}): ProducerConfig {
   return {
@@ -121,6 +122,7 @@ export function scenario(extra: Partial<ScenarioConfig>): ScenarioConfig {
     links: [],
     faults: [],
     expect: [],
+    limits: RUN_LIMITS_DEFAULT,
     ...extra,
   };
 }

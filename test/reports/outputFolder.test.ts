@@ -5,6 +5,7 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -14,6 +15,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { RunResult } from "../../models/results.ts";
 import {
   checkOutputFolder,
+  defaultReportFolder,
   OutputFolderError,
   REPORT_MARKER,
   StagedFolder,
@@ -53,9 +55,9 @@ function brokenResult(): RunResult {
   return result;
 }
 
-function refusal(outDir: string): OutputFolderError {
+function refusal(outDir: string, force = false): OutputFolderError {
   try {
-    writeReport(smallRunResult(), outDir);
+    writeReport(smallRunResult(), outDir, { force });
   } catch (error) {
     expect(error).toBeInstanceOf(OutputFolderError);
     expect((error as Error).message).not.toContain("\n");
@@ -74,15 +76,28 @@ describe("writing a report folder", () => {
     expect(leftovers(out)).toEqual([]);
   });
 
-  it("replaces a report folder when run again", () => {
+  it("replaces a report folder when run again with force", () => {
     const out = fresh();
     writeReport(smallRunResult(), out);
     const again = smallRunResult();
     again.seed = 4242;
     again.variants = again.variants.slice(0, 1);
-    writeReport(again, out);
+    writeReport(again, out, { force: true });
     expect(JSON.parse(readFileSync(join(out, "series.json"), "utf8")).seed).toBe(4242);
     expect(leftovers(out)).toEqual([]);
+  });
+
+  it("refuses a report folder without force, before writing, and leaves it as it was", () => {
+    const out = fresh();
+    writeReport(smallRunResult(), out);
+    const before = snapshot(out);
+    const message = `--out ${out}: a queuelab report is already there; add --force to replace it, or choose another --out`;
+    expect(() => checkOutputFolder(out)).toThrow(message);
+    expect(() => StagedFolder.create(out)).toThrow(message);
+    expect(refusal(out).message).toBe(message);
+    expect(snapshot(out)).toEqual(before);
+    expect(leftovers(out)).toEqual([]);
+    expect(() => checkOutputFolder(out, { force: true })).not.toThrow();
   });
 
   it("uses an empty folder", () => {
@@ -98,7 +113,8 @@ describe("writing a report folder", () => {
     for (const name of ["summary.json", "summary.md", "latency.png", "trace-base.jsonl"]) {
       writeFileSync(join(out, name), "old");
     }
-    writeReport(smallRunResult(), out);
+    expect(refusal(out).message).toMatch(/a queuelab report is already there; add --force/);
+    writeReport(smallRunResult(), out, { force: true });
     expect(existsSync(join(out, "trace-base.jsonl"))).toBe(false);
     expect(existsSync(join(out, REPORT_MARKER))).toBe(true);
   });
@@ -109,7 +125,9 @@ describe("an interrupted write", () => {
     const out = fresh();
     writeReport(smallRunResult(), out);
     const before = snapshot(out);
-    expect(() => writeReport(brokenResult(), out)).toThrow(/series queueDepth has 3 buckets/);
+    expect(() => writeReport(brokenResult(), out, { force: true })).toThrow(
+      /series queueDepth has 3 buckets/,
+    );
     expect(snapshot(out)).toEqual(before);
     expect(leftovers(out)).toEqual([]);
   });
@@ -133,23 +151,24 @@ describe("an interrupted write", () => {
     const notOurs = `${out}.tmp-${deadPid + 1}`;
     mkdirSync(notOurs);
     writeFileSync(join(notOurs, "data.csv"), "keep");
-    writeReport(smallRunResult(), out);
+    writeReport(smallRunResult(), out, { force: true });
     expect(existsSync(stale)).toBe(false);
     expect(readFileSync(join(notOurs, "data.csv"), "utf8")).toBe("keep");
   });
 });
 
 describe("a folder that is not a queuelab report", () => {
-  it("is never deleted: refused with a one-line error, left exactly as it was", () => {
+  it("is never deleted, force or not: refused with a one-line error, left exactly as it was", () => {
     const out = fresh();
     mkdirSync(join(out, "sub"), { recursive: true });
     writeFileSync(join(out, "thesis.tex"), "years of work");
     writeFileSync(join(out, "summary.json"), "{}");
     const before = snapshot(out);
-    const error = refusal(out);
-    expect(error.message).toBe(
-      `--out ${out}: the report folder also holds files queuelab did not write (sub, thesis.tex); not replacing it: move them, or choose another --out`,
-    );
+    for (const force of [false, true]) {
+      expect(refusal(out, force).message).toBe(
+        `--out ${out}: the report folder also holds files queuelab did not write (sub, thesis.tex); not replacing it: move them, or choose another --out`,
+      );
+    }
     expect(snapshot(out)).toEqual(before);
     expect(leftovers(out)).toEqual([]);
   });
@@ -158,8 +177,8 @@ describe("a folder that is not a queuelab report", () => {
     const out = fresh();
     mkdirSync(out, { recursive: true });
     writeFileSync(join(out, "notes.txt"), "mine");
-    expect(() => checkOutputFolder(out)).toThrow(OutputFolderError);
-    expect(refusal(out).message).toBe(
+    expect(() => checkOutputFolder(out, { force: true })).toThrow(OutputFolderError);
+    expect(refusal(out, true).message).toBe(
       `--out ${out}: the folder exists and is not a queuelab report (no ${REPORT_MARKER} in it); queuelab replaces only its own report folders: choose another --out, or empty the folder yourself`,
     );
     expect(readFileSync(join(out, "notes.txt"), "utf8")).toBe("mine");
@@ -169,7 +188,7 @@ describe("a folder that is not a queuelab report", () => {
     const out = fresh();
     writeReport(smallRunResult(), out);
     writeFileSync(join(out, "my-notes.md"), "mine");
-    expect(refusal(out).message).toMatch(
+    expect(refusal(out, true).message).toMatch(
       /also holds files queuelab did not write \(my-notes\.md\)/,
     );
     expect(readFileSync(join(out, "my-notes.md"), "utf8")).toBe("mine");
@@ -179,10 +198,24 @@ describe("a folder that is not a queuelab report", () => {
     const out = fresh();
     mkdirSync(join(out, ".."), { recursive: true });
     writeFileSync(out, "a file");
-    expect(refusal(out).message).toBe(
+    expect(refusal(out, true).message).toBe(
       `--out ${out}: it exists and is not a folder; not replacing it: choose another --out`,
     );
     expect(readFileSync(out, "utf8")).toBe("a file");
+  });
+
+  it("a report appearing during a run without force is refused at the end, and kept", () => {
+    const out = fresh();
+    const folder = StagedFolder.create(out);
+    folder.write("summary.json", "{}");
+    // Another run's report lands there meanwhile.
+    const other = fresh();
+    writeReport(smallRunResult(), other);
+    renameSync(other, out);
+    const before = snapshot(out);
+    expect(() => folder.commit()).toThrow(/a queuelab report is already there; add --force/);
+    expect(snapshot(out)).toEqual(before);
+    expect(leftovers(out)).toEqual([]);
   });
 
   it("appearing during the run is refused at the end, and the new report discarded", () => {
@@ -216,5 +249,24 @@ describe("file names", () => {
     expect(() => folder.file("trace-../../etc.jsonl")).toThrow(/unsafe file name/);
     expect(() => folder.file(REPORT_MARKER)).toThrow();
     folder.discard();
+  });
+
+  it("the default folder, out/<scenario name>, cannot leave out/", () => {
+    expect(defaultReportFolder("mmc")).toBe(join("out", "mmc"));
+    for (const bad of [
+      "..",
+      "../x",
+      "../../etc",
+      "/etc",
+      "/",
+      "a/b",
+      "a\\b",
+      "",
+      ".",
+      "x\u0000y",
+      "~",
+    ]) {
+      expect(() => defaultReportFolder(bad), JSON.stringify(bad)).toThrow(/unsafe file name/);
+    }
   });
 });

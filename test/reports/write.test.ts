@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { indexHtml } from "../../reports/html.ts";
+import { OutputFolderError } from "../../reports/outputFolder.ts";
 import { writeReport } from "../../reports/write.ts";
 import { smallRunResult } from "./fixture.ts";
 import { pngSize } from "./png.ts";
@@ -54,6 +55,14 @@ describe("writeReport", () => {
       const first = readFileSync(join(outDir, file));
       expect(readFileSync(join(again, file)).equals(first), file).toBe(true);
     }
+  });
+
+  it("writes into a folder holding a report only with force", () => {
+    const twice = join(root, "twice");
+    writeReport(smallRunResult(), twice);
+    expect(() => writeReport(smallRunResult(), twice)).toThrow(OutputFolderError);
+    expect(writeReport(smallRunResult(), twice, { force: true }).files).toEqual(files);
+    expect(readdirSync(root).filter((name) => name.startsWith("twice"))).toEqual(["twice"]);
   });
 });
 

@@ -85,6 +85,8 @@ describe("defaults", () => {
       links: [],
       faults: [],
       expect: [],
+      // The documented defaults of limits: (docs/scenario-format.md).
+      limits: { eventsMax: 2e9, wallTimeSMax: null, virtualTimeSMax: 365 * 86400 },
     } satisfies ScenarioConfig);
   });
 

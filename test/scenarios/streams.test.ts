@@ -99,6 +99,8 @@ describe("a topic scenario", () => {
       links: [],
       faults: [],
       expect: [],
+      // The documented defaults of limits: (docs/scenario-format.md).
+      limits: { eventsMax: 2e9, wallTimeSMax: null, virtualTimeSMax: 365 * 86400 },
     } satisfies ScenarioConfig);
   });
 
