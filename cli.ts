@@ -233,7 +233,8 @@ function replayCommand(args: ReplayArgs): number {
   }
   for (const line of formatStory(story.events, formatDurationS)) process.stdout.write(`${line}\n`);
   if (args.trace !== undefined) process.stdout.write(`full trace: ${args.trace}\n`);
-  const failures = story.summary.expectations.filter((e) => !e.passed);
+  if (story.error !== null) throw story.error;
+  const failures = story.summary!.expectations.filter((e) => !e.passed);
   for (const failure of failures) {
     process.stdout.write(`✘ ${failure.text} (observed ${failure.observed ?? "no value"})\n`);
   }

@@ -7,6 +7,11 @@
  * copies of the message for this subscription (on a link, queued, in flight, retained in a log
  * and not yet committed past, held in a consumer's memory). A message whose last copy
  * disappears before it has a fate is lost, and the caller must say why.
+ *
+ * A copy can leave with a loss cause while another remains that will leave without one: a
+ * consumer group commits past a record and crashes (lost, for the group) while the producer
+ * still holds the record awaiting its acknowledgement, which then removes the last copy
+ * "delivered". The cause is remembered until the message has a fate, and applies then.
  */
 import { grown } from "../sim/grow.ts";
 import { InvariantError } from "./errors.ts";
@@ -43,6 +48,8 @@ export class FateLedger {
   readonly droppedByReason = new Map<string, number>();
 
   private states = new Uint8Array(1 << 16);
+  /** Loss causes of copies that left while others remained (see above); few at a time. */
+  private readonly pendingLossCause = new Map<number, string>();
 
   constructor(private readonly clock: { readonly nowS: number }) {}
 
@@ -85,12 +92,16 @@ export class FateLedger {
     const copies = this.liveCopies(id);
     if (copies === 0) this.fail(`message ${id} has no live copy to remove`);
     this.states[id] -= COPY_UNIT;
-    if (copies === 1 && this.fateOf(id) === Fate.pending) {
-      if (lossCause === null) this.fail(`last copy of message ${id} removed without a fate`);
-      this.setFate(id, Fate.lost);
-      this.lost++;
-      this.lostByCause.set(lossCause, (this.lostByCause.get(lossCause) ?? 0) + 1);
+    if (this.fateOf(id) !== Fate.pending) return;
+    if (copies > 1) {
+      if (lossCause !== null) this.pendingLossCause.set(id, lossCause);
+      return;
     }
+    const cause = lossCause ?? this.pendingLossCause.get(id) ?? null;
+    if (cause === null) this.fail(`last copy of message ${id} removed without a fate`);
+    this.setFate(id, Fate.lost);
+    this.lost++;
+    this.lostByCause.set(cause, (this.lostByCause.get(cause) ?? 0) + 1);
   }
 
   /** A processing of the message completed; returns true for the first, false for a duplicate effect. */
@@ -180,6 +191,7 @@ export class FateLedger {
 
   private setFate(id: number, fate: FateCode): void {
     this.states[id] = (this.states[id] & ~FATE_MASK) | fate;
+    if (fate !== Fate.pending && this.pendingLossCause.size > 0) this.pendingLossCause.delete(id);
   }
 
   private fail(message: string): never {

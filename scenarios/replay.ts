@@ -25,8 +25,10 @@ export interface StoryEvent {
 }
 
 export interface Replay {
-  summary: VariantSummary;
+  /** Null when the run stopped on an error (`error`): the story then ends where it stopped. */
+  summary: VariantSummary | null;
   events: StoryEvent[];
+  error: Error | null;
 }
 
 export function replay(loaded: LoadedScenario, options: ReplayOptions): Replay {
@@ -55,12 +57,17 @@ export function replay(loaded: LoadedScenario, options: ReplayOptions): Replay {
     if (crashOfHolder) holders.delete(String(fields.consumer));
     if (mine || crashOfHolder) events.push({ timeS: t, event: ev, fields });
   });
-  const result = simulate(variant.config, {
-    seed: options.seed,
-    variantName: variant.name,
-    trace,
-  });
-  return { summary: result.summary, events };
+  try {
+    const result = simulate(variant.config, {
+      seed: options.seed,
+      variantName: variant.name,
+      trace,
+    });
+    return { summary: result.summary, events, error: null };
+  } catch (error) {
+    // A broken invariant is when a story is most wanted: keep what was traced until then.
+    return { summary: null, events, error: error as Error };
+  }
 }
 
 /** What each trace event means, as a phrase; fields fill the blanks. */

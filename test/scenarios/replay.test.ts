@@ -16,7 +16,7 @@ describe("replay", () => {
       filter: { messageId: 0 },
       fullTrace: (line) => lines.push(line),
     });
-    expect(all.summary.fates.duplicateEffects).toBeGreaterThan(0);
+    expect(all.summary!.fates.duplicateEffects).toBeGreaterThan(0);
     // A message processed twice, found in the full trace independently of the story code.
     const processed = new Map<number, number>();
     for (const line of lines) {
