@@ -36,6 +36,7 @@ import { closestMatch } from "./suggest.ts";
 
 export const QUEUE_KEYS = [
   "name",
+  "system",
   "visibilityTimeout",
   "maxReceives",
   "fifo",
@@ -43,6 +44,7 @@ export const QUEUE_KEYS = [
 ];
 export const TOPIC_KEYS = [
   "name",
+  "system",
   "partitions",
   "retention",
   "retentionBytes",

@@ -42,6 +42,7 @@ import {
 import { readLimits } from "./limits.ts";
 import { type ComponentKind, ComponentNames } from "./names.ts";
 import { itemName, type RawNode } from "./raw.ts";
+import { applySystemPresets } from "./systemPresets.ts";
 
 export const SCENARIO_KEYS = [
   "name",
@@ -75,6 +76,7 @@ export const SAMPLE_BUCKETS_MAX = 100_000;
 
 /** Reads a whole scenario document; `root` must not have been validated before. */
 export function readScenarioConfig(root: RawNode): ScenarioConfig {
+  if (root.kind === "map") applySystemPresets(root);
   const fields = Fields.open(root, "", SCENARIO_KEYS, SCENARIO_EXPECTED);
   const name = readName(
     fields.required("name", SCENARIO_NAME_EXPECTED),

@@ -1,0 +1,373 @@
+/**
+ * Real systems as defaults of the generic models: a queue or topic that names its `system`
+ * gets that system's documented defaults for itself, for the producers that write to it and for
+ * the consumers that read it, each value in the scenario language (so the same readers check
+ * it) with its source. A field the scenario writes always wins. What the generic models lack
+ * is listed as not modeled (docs/presets.md).
+ */
+
+/** One default: a scenario field, its value as a scenario would write it, and its source. */
+export interface PresetDefault {
+  field: string;
+  value: string | number | boolean;
+  /** What it is in the system itself, and where that is documented. */
+  source: string;
+  /**
+   * Applied only when the item's field of this name is absent or has one of these values
+   * (Kafka enables idempotence by default only with acks=all).
+   */
+  onlyIf?: { field: string; values: readonly (string | number | boolean)[] };
+  /** Not applied when the item has this field (it would contradict it). */
+  unlessField?: string;
+}
+
+export interface SystemPreset {
+  name: string;
+  kind: "queue" | "topic";
+  description: string;
+  broker: PresetDefault[];
+  producer: PresetDefault[];
+  consumer: PresetDefault[];
+  /** Documented behaviour queuelab does not model (yet) for this system. */
+  notModeled: string[];
+}
+
+const KAFKA_DOCS = "Kafka 3.x configuration reference (kafka.apache.org/documentation)";
+
+const kafka: SystemPreset = {
+  name: "kafka",
+  kind: "topic",
+  description: "Apache Kafka topic, producer and consumer-group defaults",
+  broker: [
+    { field: "retention", value: "7d", source: `retention.ms 604800000 (${KAFKA_DOCS})` },
+    { field: "segmentBytes", value: "1GiB", source: `segment.bytes 1073741824 (${KAFKA_DOCS})` },
+    { field: "segment", value: "7d", source: `segment.ms 604800000 (${KAFKA_DOCS})` },
+    {
+      field: "retentionCheckInterval",
+      value: "5m",
+      source: `log.retention.check.interval.ms 300000 (${KAFKA_DOCS})`,
+    },
+    { field: "minInsyncReplicas", value: 1, source: `min.insync.replicas 1 (${KAFKA_DOCS})` },
+  ],
+  producer: [
+    { field: "acks", value: "all", source: `acks=all, the default since 3.0 (${KAFKA_DOCS})` },
+    {
+      field: "idempotent",
+      value: true,
+      source: `enable.idempotence=true, the default since 3.0 when acks=all (${KAFKA_DOCS})`,
+      onlyIf: { field: "acks", values: ["all"] },
+    },
+    {
+      field: "maxInFlight",
+      value: 5,
+      source: `max.in.flight.requests.per.connection 5 (${KAFKA_DOCS}); queuelab counts messages, Kafka counts batches`,
+      onlyIf: { field: "acks", values: ["leader", "all"] },
+    },
+    {
+      field: "requestTimeout",
+      value: "30s",
+      source: `request.timeout.ms 30000 (${KAFKA_DOCS})`,
+      onlyIf: { field: "acks", values: ["leader", "all"] },
+    },
+    {
+      field: "retryBackoff",
+      value: "100ms",
+      source: `retry.backoff.ms 100 (${KAFKA_DOCS}); the growth to retry.backoff.max.ms 1000 is not modeled`,
+      onlyIf: { field: "acks", values: ["leader", "all"] },
+    },
+    {
+      field: "retries",
+      value: 1000000,
+      source: `retries 2147483647, bounded by delivery.timeout.ms 120 s (${KAFKA_DOCS}); queuelab caps retries at 1,000,000 and has no delivery timeout`,
+      onlyIf: { field: "acks", values: ["leader", "all"] },
+    },
+  ],
+  consumer: [
+    { field: "commit", value: "auto", source: `enable.auto.commit=true (${KAFKA_DOCS})` },
+    {
+      field: "autoCommitInterval",
+      value: "5s",
+      source: `auto.commit.interval.ms 5000 (${KAFKA_DOCS})`,
+      onlyIf: { field: "commit", values: ["auto"] },
+    },
+    { field: "sessionTimeout", value: "45s", source: `session.timeout.ms 45000 (${KAFKA_DOCS})` },
+    {
+      field: "heartbeatInterval",
+      value: "3s",
+      source: `heartbeat.interval.ms 3000 (${KAFKA_DOCS})`,
+    },
+    { field: "maxPollRecords", value: 500, source: `max.poll.records 500 (${KAFKA_DOCS})` },
+    {
+      field: "maxPollInterval",
+      value: "5m",
+      source: `max.poll.interval.ms 300000 (${KAFKA_DOCS})`,
+    },
+    {
+      field: "autoOffsetReset",
+      value: "latest",
+      source: `auto.offset.reset=latest (${KAFKA_DOCS})`,
+    },
+  ],
+  notModeled: [
+    "batching and linger.ms (each record is its own request)",
+    "delivery.timeout.ms and retry.backoff.max.ms",
+    "replica.lag.time.max.ms (a slow follower leaving the ISR), preferred leader election",
+    "cooperative rebalancing, group.initial.rebalance.delay.ms",
+    "read_committed isolation, log compaction",
+  ],
+};
+
+const SQS_DOCS = "Amazon SQS Developer Guide";
+
+const sqs: SystemPreset = {
+  name: "sqs",
+  kind: "queue",
+  description: "Amazon SQS standard queue",
+  broker: [
+    {
+      field: "visibilityTimeout",
+      value: "30s",
+      source: `default visibility timeout 30 s, 0 s to 12 h (${SQS_DOCS}, visibility timeout)`,
+    },
+  ],
+  producer: [
+    {
+      field: "acks",
+      value: "all",
+      source: `SendMessage answers once the message is stored (${SQS_DOCS})`,
+    },
+  ],
+  consumer: [
+    {
+      field: "commit",
+      value: "after-processing",
+      source: `a message is deleted (DeleteMessage) by the consumer once processed (${SQS_DOCS})`,
+    },
+    {
+      field: "onFailure",
+      value: "timeout",
+      source: `a message not deleted becomes visible again when its visibility timeout expires (${SQS_DOCS})`,
+      unlessField: "nackDelay",
+    },
+  ],
+  notModeled: [
+    "message retention (4 days by default) and the 120,000 in-flight limit",
+    "long polling and 10-message receive batches",
+    "occasional duplicate deliveries of a standard queue beyond those the model causes",
+  ],
+};
+
+const sqsFifo: SystemPreset = {
+  ...sqs,
+  name: "sqs-fifo",
+  description: "Amazon SQS FIFO queue: message groups, 5-minute deduplication",
+  broker: [
+    ...sqs.broker,
+    {
+      field: "fifo",
+      value: true,
+      source: `FIFO queues deliver a message group in order, one in flight (${SQS_DOCS}, FIFO queues)`,
+    },
+    {
+      field: "deduplicationWindow",
+      value: "5m",
+      source: `the deduplication interval is 5 minutes (${SQS_DOCS}, exactly-once processing)`,
+    },
+  ],
+  notModeled: [
+    "the 300 API calls/s per action limit (3,000 messages/s with batching)",
+    ...sqs.notModeled.slice(0, 2),
+  ],
+};
+
+const RABBIT_DOCS = "RabbitMQ 4.x documentation";
+
+const rabbitmq: SystemPreset = {
+  name: "rabbitmq",
+  kind: "queue",
+  description: "RabbitMQ classic queue with manual acks",
+  broker: [
+    {
+      field: "visibilityTimeout",
+      value: "30m",
+      source: `consumer_timeout 30 min: an unacked delivery's channel is closed and it is requeued (${RABBIT_DOCS}, consumers)`,
+    },
+  ],
+  producer: [
+    {
+      field: "acks",
+      value: "all",
+      source: `publisher confirms: acked once every target queue has it (${RABBIT_DOCS}, confirms)`,
+    },
+  ],
+  consumer: [
+    { field: "commit", value: "after-processing", source: `manual acks (${RABBIT_DOCS})` },
+    {
+      field: "onFailure",
+      value: "nack",
+      source: `basic.nack with requeue=true puts it back at once (${RABBIT_DOCS}, confirms)`,
+    },
+    {
+      field: "nackDelay",
+      value: "0s",
+      source: `a requeued message is delivered again at once: a failing consumer loops (${RABBIT_DOCS})`,
+      onlyIf: { field: "onFailure", values: ["nack"] },
+    },
+  ],
+  notModeled: [
+    "exchanges and bindings (direct, fanout, topic)",
+    "requeue near the head (queuelab requeues at the tail)",
+    "prefetch (basic.qos), length limits and overflow, TTL, memory and disk alarms",
+  ],
+};
+
+const rabbitmqQuorum: SystemPreset = {
+  ...rabbitmq,
+  name: "rabbitmq-quorum",
+  description: "RabbitMQ quorum queue: a delivery limit of 20",
+  broker: [
+    ...rabbitmq.broker,
+    {
+      field: "maxReceives",
+      value: 20,
+      source: `quorum queues' delivery-limit defaults to 20 since 4.0 (${RABBIT_DOCS}, quorum queues)`,
+    },
+  ],
+};
+
+const PUBSUB_DOCS = "Google Cloud Pub/Sub documentation";
+
+const pubsub: SystemPreset = {
+  name: "pubsub",
+  kind: "queue",
+  description: "Google Cloud Pub/Sub pull subscription (one subscription: a queue)",
+  broker: [
+    {
+      field: "visibilityTimeout",
+      value: "10s",
+      source: `ack deadline 10 s by default, 10 to 600 s (${PUBSUB_DOCS}, subscription properties)`,
+    },
+  ],
+  producer: [
+    {
+      field: "acks",
+      value: "all",
+      source: `Publish returns a message id once stored (${PUBSUB_DOCS})`,
+    },
+  ],
+  consumer: [
+    { field: "commit", value: "after-processing", source: `ack after processing (${PUBSUB_DOCS})` },
+    {
+      field: "onFailure",
+      value: "nack",
+      source: `a nack redelivers at once when no retry policy is set (${PUBSUB_DOCS}, retry policy)`,
+    },
+    {
+      field: "nackDelay",
+      value: "0s",
+      source: `immediate redelivery without a retry policy (${PUBSUB_DOCS})`,
+      onlyIf: { field: "onFailure", values: ["nack"] },
+    },
+  ],
+  notModeled: [
+    "lease extension by the client libraries (up to 1 h)",
+    "ordering keys (a redelivery redelivers the key's later messages)",
+    "dead-letter topics (maxDeliveryAttempts 5 to 100): set maxReceives yourself",
+    "several subscriptions on one topic (use a topic with consumer groups)",
+  ],
+};
+
+const KINESIS_DOCS = "Amazon Kinesis Data Streams Developer Guide";
+
+const kinesis: SystemPreset = {
+  name: "kinesis",
+  kind: "topic",
+  description: "Amazon Kinesis data stream (partitions are shards)",
+  broker: [
+    {
+      field: "retention",
+      value: "24h",
+      source: `retention 24 h by default, up to 365 days (${KINESIS_DOCS})`,
+    },
+    {
+      field: "replicationFactor",
+      value: 3,
+      source: `data is stored across three availability zones (${KINESIS_DOCS})`,
+    },
+    { field: "brokers", value: 3, source: `three availability zones (${KINESIS_DOCS})` },
+  ],
+  producer: [
+    { field: "acks", value: "all", source: `PutRecord answers once stored (${KINESIS_DOCS})` },
+  ],
+  consumer: [
+    {
+      field: "commit",
+      value: "after-processing",
+      source: `the KCL checkpoints after a batch is processed (${KINESIS_DOCS}, KCL)`,
+    },
+  ],
+  notModeled: [
+    "per-shard limits (1 MB/s or 1,000 records/s in, 2 MB/s and 5 reads/s out) and throttling",
+    "MD5 hashing of partition keys (queuelab's topics use Kafka's murmur2)",
+    "enhanced fan-out",
+  ],
+};
+
+const PULSAR_DOCS = "Apache Pulsar documentation";
+
+const pulsar: SystemPreset = {
+  name: "pulsar",
+  kind: "topic",
+  description: "Apache Pulsar topic with a failover subscription",
+  broker: [],
+  producer: [
+    { field: "acks", value: "all", source: `a send completes once persisted (${PULSAR_DOCS})` },
+  ],
+  consumer: [
+    {
+      field: "commit",
+      value: "after-processing",
+      source: `acknowledge after processing (${PULSAR_DOCS})`,
+    },
+    {
+      field: "nackDelay",
+      value: "1m",
+      source: `negativeAckRedeliveryDelay 1 min (${PULSAR_DOCS}, consumer configuration)`,
+    },
+  ],
+  notModeled: [
+    "subscription types other than failover (exclusive, shared, key_shared)",
+    "retention 0 (acked messages deleted) and backlog quotas",
+    "dead-letter and retry-letter topics",
+  ],
+};
+
+const CELERY_DOCS = "Celery 5.x documentation";
+
+const celery: SystemPreset = {
+  name: "celery",
+  kind: "queue",
+  description: "Celery workers on a broker queue, with Celery's early acks",
+  broker: [],
+  producer: [],
+  consumer: [
+    {
+      field: "commit",
+      value: "before-processing",
+      source: `task_acks_late=False: the message is acked before the task runs (${CELERY_DOCS}, configuration)`,
+    },
+  ],
+  notModeled: [
+    "prefetch (4 x concurrency), ETA and countdown beyond the broker's visibility timeout",
+    "autoretry republishing (use a consumer's calls with retryAt: requeue and retry: celery-autoretry)",
+  ],
+};
+
+export const SYSTEM_PRESETS: Record<string, SystemPreset> = Object.fromEntries(
+  [kafka, sqs, sqsFifo, rabbitmq, rabbitmqQuorum, pubsub, kinesis, pulsar, celery].map((p) => [
+    p.name,
+    p,
+  ]),
+);
+
+export const SYSTEM_PRESET_NAMES: readonly string[] = Object.keys(SYSTEM_PRESETS);
