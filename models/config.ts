@@ -4,6 +4,7 @@
  * per second) and its name says which; there are no defaults left to fill in here.
  */
 import type { DistributionSpec } from "../sim/distributions.ts";
+import type { ContentionConfig } from "./contention.ts";
 import type { DownstreamConfig, DownstreamFaultConfig } from "./downstream.ts";
 import type { RetryPolicyConfig } from "./retryPolicy.ts";
 
@@ -33,6 +34,8 @@ export interface ScenarioConfig {
   links: LinkConfig[];
   faults: FaultConfig[];
   expect: Expectation[];
+  /** Clients contending on one optimistic-concurrency row (models/contention.ts), or null. */
+  contention: ContentionConfig | null;
 }
 
 export interface ProducerConfig {

@@ -7,12 +7,14 @@ import { KernelError } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { ScenarioConfig } from "./config.ts";
 import { checkConservation } from "./conservation.ts";
+import { runContention } from "./contention.ts";
 import { InvariantError } from "./errors.ts";
 import { evaluateExpectations } from "./expectations.ts";
 import { recoveredAtS } from "./recovery.ts";
 import type {
   CallRouteSummary,
   Calls,
+  ContentionSummary,
   DownstreamSummary,
   Fates,
   LatencyStats,
@@ -33,9 +35,12 @@ export interface SimulateOptions {
 
 export function simulate(config: ScenarioConfig, options: SimulateOptions): VariantResult {
   const world = new World(config, options.seed, options.trace ?? null);
+  let contention: ContentionSummary | null = null;
   try {
     world.run();
     checkConservation(world);
+    // The contention experiment runs its own contests, after (and apart from) the world's run.
+    if (config.contention !== null) contention = runContention(config.contention, world.streams);
   } catch (error) {
     // Components know the virtual time of a broken invariant, not the run it belongs to: add
     // the seed and variant, so the report of the bug says how to replay it.
@@ -47,10 +52,14 @@ export function simulate(config: ScenarioConfig, options: SimulateOptions): Vari
     }
     throw error;
   }
-  return { name: options.variantName, summary: summarize(world), series: series(world) };
+  return {
+    name: options.variantName,
+    summary: summarize(world, contention),
+    series: series(world),
+  };
 }
 
-function summarize(world: World): VariantSummary {
+function summarize(world: World, contention: ContentionSummary | null): VariantSummary {
   const { stats, config, kernel } = world;
   const windowS = config.durationS - Math.min(config.warmupS, config.durationS);
   const subscriptions = world.subscriptions.map((s) => subscriptionSummary(world, s));
@@ -116,6 +125,7 @@ function summarize(world: World): VariantSummary {
       }),
     ),
     expectations: [],
+    contention,
   };
   summary.expectations = evaluateExpectations(config.expect, summary);
   return summary;

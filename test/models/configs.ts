@@ -121,6 +121,7 @@ export function scenario(extra: Partial<ScenarioConfig>): ScenarioConfig {
     links: [],
     faults: [],
     expect: [],
+    contention: null,
     ...extra,
   };
 }

@@ -37,6 +37,7 @@ describe("summaryJson", () => {
       "callRoutes",
       "downstreams",
       "expectations",
+      "contention",
     ]);
     expect(Object.keys(variant.fates)).toEqual([
       "produced",

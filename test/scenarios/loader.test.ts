@@ -85,6 +85,7 @@ describe("defaults", () => {
       links: [],
       faults: [],
       expect: [],
+      contention: null,
     } satisfies ScenarioConfig);
   });
 

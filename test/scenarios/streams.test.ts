@@ -99,6 +99,7 @@ describe("a topic scenario", () => {
       links: [],
       faults: [],
       expect: [],
+      contention: null,
     } satisfies ScenarioConfig);
   });
 
