@@ -4,6 +4,7 @@
  * per second) and its name says which; there are no defaults left to fill in here.
  */
 import type { DistributionSpec } from "../sim/distributions.ts";
+import type { ContentionConfig } from "./contention.ts";
 import type { DownstreamConfig, DownstreamFaultConfig } from "./downstream.ts";
 import type { RetryPolicyConfig } from "./retryPolicy.ts";
 
@@ -35,6 +36,8 @@ export interface ScenarioConfig {
   expect: Expectation[];
   /** Budgets of the run (the file's `limits:`); the command line's --max-* flags override them. */
   limits: RunLimits;
+  /** Clients contending on one optimistic-concurrency row (models/contention.ts), or null. */
+  contention: ContentionConfig | null;
 }
 
 /**

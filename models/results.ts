@@ -41,6 +41,34 @@ export interface VariantSummary {
   /** Each downstream service, in the scenario's order. */
   downstreams: DownstreamSummary[];
   expectations: ExpectationOutcome[];
+  /** The optimistic-concurrency contest (models/contention.ts); null when the scenario has none. */
+  contention: ContentionSummary | null;
+}
+
+/**
+ * The optimistic-concurrency contest of the AWS "Exponential Backoff And Jitter" study: for each
+ * client count, the mean over the repetitions of the writes sent and of the time until the last
+ * client was done.
+ */
+export interface ContentionSummary {
+  /** Contests run per client count (each with its own random numbers). */
+  repetitions: number;
+  /** One entry per client count, in increasing order of clients. */
+  byClients: ContentionPoint[];
+  /** `calls` at the largest client count. */
+  callsAtMax: number;
+  /** `completionS` at the largest client count. */
+  completionAtMaxS: number;
+}
+
+export interface ContentionPoint {
+  clients: number;
+  /** Conditional writes sent, successes and conflicts (each write follows a read). */
+  calls: number;
+  /** From the start until the last client learned its write succeeded (or gave up). */
+  completionS: number;
+  /** Clients whose retry policy stopped (attempts or budget used up) before a success. */
+  gaveUp: number;
 }
 
 /**
@@ -333,8 +361,23 @@ export const SUMMARY_KEYS = {
   calls: true,
   callRoutes: true,
   downstreams: true,
+  contention: true,
   expectations: true,
 } as const satisfies Record<keyof VariantSummary, true>;
+
+export const CONTENTION_KEYS = {
+  repetitions: true,
+  byClients: true,
+  callsAtMax: true,
+  completionAtMaxS: true,
+} as const satisfies Record<keyof ContentionSummary, true>;
+
+export const CONTENTION_POINT_KEYS = {
+  clients: true,
+  calls: true,
+  completionS: true,
+  gaveUp: true,
+} as const satisfies Record<keyof ContentionPoint, true>;
 
 export const CALL_ROUTE_KEYS = {
   from: true,
@@ -382,4 +425,6 @@ export const SUMMARY_METRICS: readonly string[] = [
   "ordering.violations",
   ...Object.keys(COUNTERS_KEYS).map((key) => `counters.${key}`),
   ...Object.keys(CALLS_KEYS).map((key) => `calls.${key}`),
+  "contention.callsAtMax",
+  "contention.completionAtMaxS",
 ];

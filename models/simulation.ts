@@ -7,6 +7,7 @@ import { KernelError } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { RunLimits, ScenarioConfig } from "./config.ts";
 import { checkConservation } from "./conservation.ts";
+import { runContention } from "./contention.ts";
 import { InvariantError } from "./errors.ts";
 import { evaluateExpectations } from "./expectations.ts";
 import { RETRIES_EXHAUSTED_REASON } from "./queueConsumers.ts";
@@ -14,6 +15,7 @@ import { recoveredAtS } from "./recovery.ts";
 import type {
   CallRouteSummary,
   Calls,
+  ContentionSummary,
   DownstreamSummary,
   Fates,
   LatencyStats,
@@ -42,11 +44,14 @@ export function simulate(config: ScenarioConfig, options: SimulateOptions): Vari
   const limits = options.limits ?? config.limits;
   checkVirtualTimeBudget(config.durationS, config.drainS, limits, { seed, variant: variantName });
   let world: World | null = null;
+  let contention: ContentionSummary | null = null;
   try {
     world = new World(config, seed, options.trace ?? null);
     guardRun(world.kernel, limits, { seed, variant: variantName, clockMs: options.clockMs });
     world.run();
     checkConservation(world);
+    // The contention experiment runs its own contests, after (and apart from) the world's run.
+    if (config.contention !== null) contention = runContention(config.contention, world.streams);
   } catch (error) {
     // Components know the virtual time of a broken invariant, not the run it belongs to: add
     // the seed and variant, so the report of the bug says how to replay it.
@@ -58,10 +63,14 @@ export function simulate(config: ScenarioConfig, options: SimulateOptions): Vari
     }
     throw error;
   }
-  return { name: options.variantName, summary: summarize(world), series: series(world) };
+  return {
+    name: options.variantName,
+    summary: summarize(world!, contention),
+    series: series(world!),
+  };
 }
 
-function summarize(world: World): VariantSummary {
+function summarize(world: World, contention: ContentionSummary | null): VariantSummary {
   const { stats, config, kernel } = world;
   const windowS = config.durationS - Math.min(config.warmupS, config.durationS);
   const subscriptions = world.subscriptions.map((s) => subscriptionSummary(world, s));
@@ -127,6 +136,7 @@ function summarize(world: World): VariantSummary {
       }),
     ),
     expectations: [],
+    contention,
   };
   summary.expectations = evaluateExpectations(config.expect, summary);
   return summary;

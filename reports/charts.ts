@@ -5,6 +5,7 @@
 
 import type { ChartConfiguration, ChartDataset, Point } from "chart.js";
 import type {
+  ContentionPoint,
   Fates,
   RunResult,
   SubscriptionSummary,
@@ -31,7 +32,12 @@ import {
 } from "./chart-style.ts";
 import { formatCount } from "./format.ts";
 import { assertSeriesShape } from "./series.ts";
-import { hasSeveralSubscriptions, subscriptionNames } from "./tables.ts";
+import {
+  contentionOnly,
+  hasContention,
+  hasSeveralSubscriptions,
+  subscriptionNames,
+} from "./tables.ts";
 
 export interface ChartImage {
   /** File name inside the report directory. */
@@ -52,6 +58,9 @@ export const CHART_TITLES: Readonly<Record<string, string>> = {
   "dlq-depth.png": "Dead-letter queue depth",
   "call-load.png":
     "Calls to downstream services: attempts (dashed, retries included) and goodput (solid)",
+  "contention-calls.png":
+    "Contention on one row: calls (conditional writes) until every client wrote",
+  "contention-time.png": "Contention on one row: time until every client wrote",
 };
 
 type LineDataset = ChartDataset<"line", Point[]>;
@@ -316,6 +325,8 @@ function subscriptionFatesChart(result: RunResult): ChartImage {
  */
 export function renderCharts(result: RunResult): ChartImage[] {
   for (const variant of result.variants) assertSeriesShape(variant);
+  // A contention experiment alone has no time line: its charts have clients on the x axis.
+  if (contentionOnly(result)) return contentionCharts(result);
   const unit = chooseTimeUnit(runSpanS(result));
   return [
     queueDepthChart(result, unit),
@@ -325,9 +336,87 @@ export function renderCharts(result: RunResult): ChartImage[] {
     ...(hasSeveralSubscriptions(result) ? [subscriptionFatesChart(result)] : []),
     dlqDepthChart(result, unit),
     ...(callsSomething(result) ? [callLoadChart(result, unit)] : []),
+    ...(hasContention(result) ? contentionCharts(result) : []),
   ];
 }
 
 function callsSomething(result: RunResult): boolean {
   return result.variants.some((variant) => variant.summary.callRoutes.length > 0);
+}
+
+/** A y axis turns logarithmic when the variants differ tenfold at the largest client count. */
+const CONTENTION_LOG_RATIO_MIN = 10;
+
+/**
+ * One line per variant against the number of clients, as the study drew them: the calls, and
+ * the completion time, of each client count (means over its contests).
+ */
+function contentionChart(
+  result: RunResult,
+  file: string,
+  yTitle: (unit: Unit | null, logarithmic: boolean) => string,
+  pick: (point: ContentionPoint) => number,
+  inTime: boolean,
+): ChartImage {
+  const withContention = result.variants.filter((v) => v.summary.contention !== null);
+  const atMax = withContention.map(({ summary }) => {
+    const byClients = summary.contention!.byClients;
+    return pick(byClients[byClients.length - 1]);
+  });
+  const maxValue = Math.max(
+    ...withContention.flatMap(({ summary }) => summary.contention!.byClients.map(pick)),
+  );
+  const smallestAtMax = Math.min(...atMax);
+  const logarithmic =
+    smallestAtMax > 0 && Math.max(...atMax) / smallestAtMax >= CONTENTION_LOG_RATIO_MIN;
+  const unit = inTime ? chooseLatencyUnit(maxValue) : null;
+  const datasets = result.variants.flatMap(({ name, summary }, i) => {
+    if (summary.contention === null) return [];
+    const { byClients } = summary.contention;
+    const xs = byClients.map((point) => point.clients);
+    const ys = byClients.map((point) => pick(point) / (unit?.seconds ?? 1));
+    const dataset = lineDataset(name, i, points(xs, ys), DASH.solid);
+    return [{ ...dataset, pointRadius: 3 }];
+  });
+  const title = CHART_TITLES[file];
+  const config: ChartConfiguration<"line", Point[]> = {
+    type: "line",
+    data: { datasets },
+    options: {
+      animation: false,
+      responsive: false,
+      plugins: { title: titleOptions(title), legend: LINE_LEGEND },
+      scales: {
+        x: { type: "linear", min: 0, title: axisTitle("clients") },
+        y: logarithmic
+          ? {
+              type: "logarithmic",
+              title: axisTitle(yTitle(unit, true)),
+              ticks: { callback: logTickLabel },
+            }
+          : { type: "linear", beginAtZero: true, title: axisTitle(yTitle(unit, false)) },
+      },
+    },
+  };
+  return { file, title, png: renderPng(config) };
+}
+
+function contentionCharts(result: RunResult): ChartImage[] {
+  const logNote = (logarithmic: boolean) => (logarithmic ? ", log scale" : "");
+  return [
+    contentionChart(
+      result,
+      "contention-calls.png",
+      (_, logarithmic) => `calls${logNote(logarithmic)}`,
+      (point) => point.calls,
+      false,
+    ),
+    contentionChart(
+      result,
+      "contention-time.png",
+      (unit, logarithmic) => `completion time (${unit?.name ?? "s"}${logNote(logarithmic)})`,
+      (point) => point.completionS,
+      true,
+    ),
+  ];
 }

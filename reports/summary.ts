@@ -5,7 +5,10 @@
 import {
   CALL_ROUTE_KEYS,
   CALLS_KEYS,
+  CONTENTION_KEYS,
+  CONTENTION_POINT_KEYS,
   COUNTERS_KEYS,
+  type ContentionSummary,
   DOWNSTREAM_KEYS,
   EXPECTATION_KEYS,
   FATES_KEYS,
@@ -56,6 +59,14 @@ function subscriptionObject(subscription: SubscriptionSummary): Record<string, J
   return pick(parts, SUBSCRIPTION_KEYS);
 }
 
+function contentionObject(contention: ContentionSummary): Record<string, JsonValue> {
+  const parts: { [K in keyof ContentionSummary]: JsonValue } = {
+    ...contention,
+    byClients: contention.byClients.map((point) => pick(point, CONTENTION_POINT_KEYS)),
+  };
+  return pick(parts, CONTENTION_KEYS);
+}
+
 /** A variant's summary as summary.json writes it (and a sweep's runs.jsonl), keys in order. */
 export function summaryObject(summary: VariantSummary): Record<string, JsonValue> {
   const parts: { [K in keyof VariantSummary]: JsonValue } = {
@@ -75,6 +86,7 @@ export function summaryObject(summary: VariantSummary): Record<string, JsonValue
       ),
     ),
     expectations: summary.expectations.map((outcome) => pick(outcome, EXPECTATION_KEYS)),
+    contention: summary.contention === null ? null : contentionObject(summary.contention),
   };
   return pick(parts, SUMMARY_KEYS);
 }

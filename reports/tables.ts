@@ -493,8 +493,10 @@ function downstreamNames(result: RunResult): string[] {
  * has several), latencies, throughput, ordering, counters, and expectations when there are any.
  */
 export function summarySections(result: RunResult): Section[] {
-  // A scenario of callers and services alone has no messages: their tables would be all zero.
-  const messages = producesMessages(result) || !callsSomething(result);
+  // A scenario of callers and services alone, or of a contention experiment, has no messages:
+  // their tables would be all zero.
+  const contention = hasContention(result);
+  const messages = producesMessages(result) || (!callsSomething(result) && !contention);
   const sections = [
     ...(messages
       ? [
@@ -507,11 +509,81 @@ export function summarySections(result: RunResult): Section[] {
         ]
       : []),
     ...(callsSomething(result) ? [callsSection(result), callRouteSection(result)] : []),
-    countersSection(result),
+    ...(contentionOnly(result) ? [] : [countersSection(result)]),
+    ...(contention ? [contentionSection(result)] : []),
   ];
   const expectations = expectationsSection(result);
   if (expectations.rows.length > 0) sections.push(expectations);
   return sections;
+}
+
+/** Does any variant have results of a contention experiment? */
+export function hasContention(result: RunResult): boolean {
+  return result.variants.some((variant) => variant.summary.contention !== null);
+}
+
+/** A contention experiment and nothing else: no messages, no calls, no time line to show. */
+export function contentionOnly(result: RunResult): boolean {
+  return hasContention(result) && !producesMessages(result) && !callsSomething(result);
+}
+
+/** The tables show at most this many client counts (summary.json and the charts show all). */
+const CONTENTION_COUNTS_SHOWN_MAX = 5;
+
+/** The client counts of the table: all of them when few, else the first, the last and between. */
+function contentionCountsShown(result: RunResult): number[] {
+  const counts = new Set<number>();
+  for (const variant of result.variants) {
+    for (const point of variant.summary.contention?.byClients ?? []) counts.add(point.clients);
+  }
+  const sorted = [...counts].sort((a, b) => a - b);
+  if (sorted.length <= CONTENTION_COUNTS_SHOWN_MAX) return sorted;
+  const last = sorted.length - 1;
+  return Array.from(
+    { length: CONTENTION_COUNTS_SHOWN_MAX },
+    (_, k) => sorted[Math.round((k * last) / (CONTENTION_COUNTS_SHOWN_MAX - 1))],
+  );
+}
+
+/** Calls and completion time at a few client counts; gave-up rows only when some client did. */
+function contentionSection(result: RunResult): Section {
+  type Point = NonNullable<VariantSummary["contention"]>["byClients"][number];
+  const cell =
+    (clients: number, format: (point: Point) => string): Metric =>
+    (s) => {
+      const point = s.contention?.byClients.find((p) => p.clients === clients);
+      return text(point === undefined ? NO_VALUE : format(point));
+    };
+  const rows: TableRow[] = [
+    row(result, "contests per client count", (s) =>
+      text(s.contention === null ? NO_VALUE : formatCount(s.contention.repetitions)),
+    ),
+  ];
+  for (const clients of contentionCountsShown(result)) {
+    rows.push(
+      row(
+        result,
+        `${clients} clients: calls`,
+        cell(clients, (p) => formatCount(p.calls)),
+      ),
+      row(
+        result,
+        `${clients} clients: completion`,
+        cell(clients, (p) => formatDurationS(p.completionS)),
+      ),
+    );
+    const gaveUp = row(
+      result,
+      `${clients} clients: gave up`,
+      cell(clients, (p) => formatCount(p.gaveUp)),
+    );
+    if (!allZero(gaveUp)) rows.push(gaveUp);
+  }
+  return {
+    title: "Contention on one row",
+    rows,
+    note: "Means over the contests of each client count. Calls are conditional writes (each after a read of the row's version); completion is when the last client learned that its write succeeded. summary.json and the charts have every client count.",
+  };
 }
 
 export interface FailedExpectation {

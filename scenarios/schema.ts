@@ -23,6 +23,7 @@ import {
   TOPIC_KEYS,
 } from "./components.ts";
 import { CONSUMER_KEYS, checkGroups, readConsumer } from "./consumers.ts";
+import { readContention } from "./contention.ts";
 import { DOWNSTREAM_KEYS, readDownstream } from "./downstreams.ts";
 import { ScenarioError } from "./errors.ts";
 import { readExpectations } from "./expectations.ts";
@@ -63,6 +64,7 @@ export const SCENARIO_KEYS = [
   "expect",
   "limits",
   "variants",
+  "contention",
 ];
 
 /** Scenario names become directory and file names in reports. */
@@ -71,6 +73,8 @@ export const SCENARIO_NAME_EXPECTED = "a lowercase name of letters, digits and '
 export const SCENARIO_EXPECTED =
   "a mapping with name, duration, queues or topics, producers and consumers (or downstreams and callers)";
 export const DRAIN_DEFAULT_S = 60;
+/** The (empty) time line of a scenario of a contention experiment alone. */
+export const CONTENTION_ONLY_DURATION_S = 1;
 /** A chart with more buckets than this costs memory and shows nothing more. */
 export const SAMPLE_BUCKETS_MAX = 100_000;
 
@@ -86,10 +90,14 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
   );
   const description = fields.read("description", readText, "");
   const seed = fields.read("seed", (n, p) => readWholeNumber(n, p, 0, Number.MAX_SAFE_INTEGER), 1);
-  const durationS = readDurationS(fields.required("duration", "a duration like 10m"), "duration", {
-    exclusive: true,
-  });
-  const drainS = fields.read("drain", readDurationS, DRAIN_DEFAULT_S);
+  // A contention experiment runs each contest to its end: it needs no duration of its own.
+  const contentionOnly = fields.has("contention") && !fields.has("duration");
+  const durationS = contentionOnly
+    ? CONTENTION_ONLY_DURATION_S
+    : readDurationS(fields.required("duration", "a duration like 10m"), "duration", {
+        exclusive: true,
+      });
+  const drainS = fields.read("drain", readDurationS, contentionOnly ? 0 : DRAIN_DEFAULT_S);
   const warmupS = fields.read("warmup", readDurationS, 0);
   if (warmupS >= durationS) {
     const problem = `warmup (${warmupS}s) must be shorter than duration (${durationS}s)`;
@@ -107,9 +115,12 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
   const topicItems = openComponents(fields, "topic", ctx, false);
   const downstreamItems = openComponents(fields, "downstream", ctx, false);
   const callerItems = openComponents(fields, "caller", ctx, false);
-  // A scenario of callers and services alone needs no broker; anything else needs a queue or
-  // topic, producers and consumers.
-  const messaging = callerItems.length === 0 || fields.has("producers") || fields.has("consumers");
+  // A scenario of callers and services alone, or of a contention experiment, needs no broker;
+  // anything else needs a queue or topic, producers and consumers.
+  const messaging =
+    (callerItems.length === 0 && !fields.has("contention")) ||
+    fields.has("producers") ||
+    fields.has("consumers");
   if (messaging) checkSomeDestination(fields, queueItems.length + topicItems.length);
   const producerItems = openComponents(fields, "producer", ctx, messaging);
   const consumerItems = openComponents(fields, "consumer", ctx, messaging);
@@ -132,6 +143,7 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
   );
   const expect = fields.read("expect", readExpectations, []);
   const limits = fields.read("limits", readLimits, RUN_LIMITS_DEFAULT);
+  const contention = fields.read("contention", readContention, null);
   return {
     name,
     description,
@@ -150,6 +162,7 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     faults,
     expect,
     limits,
+    contention,
   };
 }
 

@@ -210,7 +210,7 @@ class ExponentialDistribution implements Distribution {
  * Standard normal deviates by Box–Muller: each pair of uniforms gives two deviates, the second
  * kept for the next call, so the sequence depends only on the Rng.
  */
-class StandardNormal {
+export class StandardNormal {
   private spare = 0;
   private hasSpare = false;
 

@@ -14,8 +14,10 @@ describe("bundled scenarios", () => {
       const result = runScenario(loaded);
       for (const variant of result.variants) {
         const f = variant.summary.fates;
-        // A scenario of callers and services has requests instead of messages.
-        expect(f.produced + variant.summary.calls.requests).toBeGreaterThan(0);
+        // A scenario of callers and services has requests instead of messages, a contention
+        // experiment its contests.
+        const contests = variant.summary.contention?.callsAtMax ?? 0;
+        expect(f.produced + variant.summary.calls.requests + contests).toBeGreaterThan(0);
         expect(f.conserved).toBe(true);
         expect(f.processed + f.deadLettered + f.dropped + f.pending + f.lost).toBe(f.produced);
       }

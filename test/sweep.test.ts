@@ -156,6 +156,7 @@ describe("sweeps", () => {
       "calls",
       "callRoutes",
       "downstreams",
+      "contention",
       "expectations",
     ]);
     // Each run's summary is the one a single `run` of that seed and variant writes.

@@ -171,11 +171,25 @@ export function configProblems(config: ScenarioConfig): string[] {
     check(!kinds.has(name), `the name ${name} is used twice`);
     kinds.set(name, kind);
   };
-  // Callers and services alone need no broker; anything else needs all three.
-  if (config.callers.length === 0) {
+  // Callers and services alone, or a contention experiment, need no broker; anything else
+  // needs all three.
+  if (config.callers.length === 0 && config.contention === null) {
     check(config.queues.length + config.topics.length >= 1, "no queue or topic");
     check(config.producers.length >= 1, "no producers");
     check(config.consumers.length >= 1, "no consumers");
+  }
+  const contention = config.contention;
+  if (contention !== null) {
+    const counts = contention.clientCounts;
+    check(
+      counts.length >= 1 &&
+        counts.every((n, i) => wholeAtLeast(n, 1) && n <= 10_000 && (i === 0 || n > counts[i - 1])),
+      `contention clients ${counts.join(", ")}`,
+    );
+    check(wholeAtLeast(contention.repetitions, 1), `contention repetitions`);
+    const hop = distributionProblem(contention.hop);
+    check(hop === null, `contention hop: ${hop}`);
+    check(contention.retry.circuitBreaker === null, "contention retry with a circuit breaker");
   }
   for (const q of config.queues) {
     register("queue", q.name);

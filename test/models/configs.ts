@@ -123,6 +123,7 @@ export function scenario(extra: Partial<ScenarioConfig>): ScenarioConfig {
     faults: [],
     expect: [],
     limits: RUN_LIMITS_DEFAULT,
+    contention: null,
     ...extra,
   };
 }

@@ -36,6 +36,7 @@ describe("summaryJson", () => {
       "calls",
       "callRoutes",
       "downstreams",
+      "contention",
       "expectations",
     ]);
     expect(Object.keys(variant.fates)).toEqual([

@@ -101,6 +101,7 @@ describe("a topic scenario", () => {
       expect: [],
       // The documented defaults of limits: (docs/scenario-format.md).
       limits: { eventsMax: 2e9, wallTimeSMax: null, virtualTimeSMax: 365 * 86400 },
+      contention: null,
     } satisfies ScenarioConfig);
   });
 
