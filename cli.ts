@@ -34,6 +34,7 @@ import {
   UnitError,
 } from "./scenarios/index.ts";
 import { parseDurationBudgetS, parseEventsBudget } from "./scenarios/limits.ts";
+import { presetDetails, presetList, unknownPreset } from "./scenarios/presetListing.ts";
 import { formatStory, replay } from "./scenarios/replay.ts";
 import { failedExpectations, runScenario } from "./scenarios/run.ts";
 import { shrink } from "./scenarios/shrink.ts";
@@ -293,6 +294,17 @@ function shrinkCommand(args: ShrinkArgs): number {
   return EXIT_EXPECTATION_FAILED;
 }
 
+function presetsCommand(args: { name?: string }): number {
+  if (args.name === undefined) {
+    for (const line of presetList()) process.stdout.write(`${line}\n`);
+    return EXIT_OK;
+  }
+  const details = presetDetails(args.name);
+  if (details === null) throw new UsageError(unknownPreset(args.name));
+  for (const line of details) process.stdout.write(`${line}\n`);
+  return EXIT_OK;
+}
+
 /** guarded, for a command that returns a promise (sweep). */
 function guardedAsync(command: () => Promise<number>): Promise<void> {
   return command().then(
@@ -429,6 +441,22 @@ export function main(argv: string[]): void {
     )
     .command("list", "list the bundled scenarios", {}, () => guarded(listCommand))
     .command(
+      "presets [name]",
+      "list the system and retry-policy presets, or show one with every default and its source",
+      (y) =>
+        y
+          .positional("name", {
+            type: "string",
+            describe: "a preset (kafka, sqs, aws-standard, ...)",
+          })
+          .example("$0 presets", "every preset, one line each")
+          .example(
+            "$0 presets kafka",
+            "Kafka's defaults, with their sources, and what is not modeled",
+          ),
+      (args) => guarded(() => presetsCommand(args as { name?: string })),
+    )
+    .command(
       "shrink <scenario>",
       "from a failing run, write a smaller scenario that fails the same expectation",
       (y) =>
@@ -482,7 +510,10 @@ export function main(argv: string[]): void {
       mergeBuilder,
       (args) => guarded(() => mergeCommand(args as unknown as MergeArgs)),
     )
-    .demandCommand(1, "name a command: run, validate, list, replay, shrink, sweep or merge")
+    .demandCommand(
+      1,
+      "name a command: run, validate, list, presets, replay, shrink, sweep or merge",
+    )
     .strict()
     .fail((message, error, y) => {
       if (error) throw error;
