@@ -3,6 +3,10 @@
  */
 
 import {
+  ALERT_FIRING_KEYS,
+  ALERT_KEYS,
+  type AlertSummary,
+  BACKLOG_KEYS,
   CALL_ROUTE_KEYS,
   CALLS_KEYS,
   COUNTERS_KEYS,
@@ -14,6 +18,7 @@ import {
   ORDERING_VIOLATION_KEYS,
   type Ordering,
   type RunResult,
+  SCALING_KEYS,
   SUBSCRIPTION_KEYS,
   SUMMARY_KEYS,
   type SubscriptionSummary,
@@ -56,6 +61,18 @@ function subscriptionObject(subscription: SubscriptionSummary): Record<string, J
   return pick(parts, SUBSCRIPTION_KEYS);
 }
 
+/** Alerts in the scenario's order (the models insert them so), each firing's keys documented. */
+function alertsObject(alerts: Record<string, AlertSummary>): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [name, alert] of Object.entries(alerts)) {
+    out[name] = pick(
+      { ...alert, firings: alert.firings.map((firing) => pick(firing, ALERT_FIRING_KEYS)) },
+      ALERT_KEYS,
+    );
+  }
+  return out;
+}
+
 function summaryObject(summary: VariantSummary): Record<string, JsonValue> {
   const parts: { [K in keyof VariantSummary]: JsonValue } = {
     fates: pick(summary.fates, FATES_KEYS),
@@ -74,6 +91,9 @@ function summaryObject(summary: VariantSummary): Record<string, JsonValue> {
       ),
     ),
     expectations: summary.expectations.map((outcome) => pick(outcome, EXPECTATION_KEYS)),
+    backlog: pick(summary.backlog, BACKLOG_KEYS),
+    scaling: pick(summary.scaling, SCALING_KEYS),
+    alerts: alertsObject(summary.alerts),
   };
   return pick(parts, SUMMARY_KEYS);
 }

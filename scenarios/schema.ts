@@ -10,6 +10,7 @@ import type {
   ScenarioConfig,
   ServiceConfig,
 } from "../models/config.ts";
+import { readAlerts } from "./alerts.ts";
 import { CALLER_KEYS, readCall, readCaller } from "./calls.ts";
 import {
   type Context,
@@ -59,6 +60,7 @@ export const SCENARIO_KEYS = [
   "faults",
   "expect",
   "variants",
+  "alerts",
 ];
 
 /** Scenario names become directory and file names in reports. */
@@ -125,7 +127,9 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     (n, p) => readFaults(n, p, ctx, { producers, consumers, topics, downstreams, queues }),
     [],
   );
-  const expect = fields.read("expect", readExpectations, []);
+  const alerts = fields.read("alerts", (n, p) => readAlerts(n, p, ctx, consumers), []);
+  const alertNames = alerts.map((alert) => alert.name);
+  const expect = fields.read("expect", (n, p) => readExpectations(n, p, alertNames), []);
   return {
     name,
     description,
@@ -143,6 +147,7 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     links,
     faults,
     expect,
+    alerts,
   };
 }
 

@@ -68,6 +68,7 @@ export function consumer(
     heartbeatIntervalS: 3,
     maxPollIntervalS: 300,
     autoOffsetReset: "latest",
+    autoscale: null,
     ...extra,
   };
 }
@@ -121,6 +122,7 @@ export function scenario(extra: Partial<ScenarioConfig>): ScenarioConfig {
     links: [],
     faults: [],
     expect: [],
+    alerts: [],
     ...extra,
   };
 }

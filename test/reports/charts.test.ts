@@ -9,7 +9,9 @@ describe("renderCharts", () => {
 
   it("draws the six charts of a run with several subscriptions and no calls, each a PNG of the configured size", () => {
     expect(charts.map((c) => c.file)).toEqual(
-      Object.keys(CHART_TITLES).filter((file) => file !== "call-load.png"),
+      Object.keys(CHART_TITLES).filter(
+        (file) => file !== "call-load.png" && file !== "consumers.png",
+      ),
     );
     for (const chart of charts) {
       expect(chart.png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
@@ -38,7 +40,8 @@ describe("renderCharts", () => {
     const single = renderCharts(singleSubscriptionRunResult());
     expect(single.map((c) => c.file)).toEqual(
       Object.keys(CHART_TITLES).filter(
-        (file) => file !== "subscription-fates.png" && file !== "call-load.png",
+        (file) =>
+          file !== "subscription-fates.png" && file !== "call-load.png" && file !== "consumers.png",
       ),
     );
   });

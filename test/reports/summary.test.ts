@@ -37,6 +37,9 @@ describe("summaryJson", () => {
       "callRoutes",
       "downstreams",
       "expectations",
+      "backlog",
+      "scaling",
+      "alerts",
     ]);
     expect(Object.keys(variant.fates)).toEqual([
       "produced",
@@ -193,7 +196,7 @@ describe("summaryMarkdown", () => {
 
   it("has a column per variant in every table", () => {
     const headers = markdown.split("\n").filter((line) => line.startsWith("|  |"));
-    expect(headers.length).toBe(9);
+    expect(headers.length).toBe(10);
     for (const header of headers) expect(header).toBe("|  | no-jitter | full-jitter |");
   });
 
@@ -212,7 +215,7 @@ describe("summaryMarkdown", () => {
     expect(markdown).not.toContain("p99 < 2s");
   });
 
-  it("orders the sections: fates, each subscription, latencies, throughput, ordering, counters", () => {
+  it("orders the sections: fates, each subscription, latencies, throughput, backlog, ordering, counters", () => {
     const titles = markdown
       .split("\n")
       .filter((line) => line.startsWith("## "))
@@ -224,6 +227,7 @@ describe("summaryMarkdown", () => {
       "End-to-end latency",
       "Queue wait",
       "Throughput",
+      "Backlog",
       "Ordering",
       "Counters",
       "Expectations",

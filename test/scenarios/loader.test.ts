@@ -78,6 +78,7 @@ describe("defaults", () => {
           heartbeatIntervalS: 3,
           maxPollIntervalS: 300,
           autoOffsetReset: "latest",
+          autoscale: null,
         },
       ],
       downstreams: [],
@@ -85,6 +86,7 @@ describe("defaults", () => {
       links: [],
       faults: [],
       expect: [],
+      alerts: [],
     } satisfies ScenarioConfig);
   });
 
@@ -169,6 +171,7 @@ describe("the file syntax", () => {
       heartbeatIntervalS: 3,
       maxPollIntervalS: 300,
       autoOffsetReset: "latest",
+      autoscale: null,
     } satisfies ConsumerConfig);
   });
 

@@ -42,6 +42,7 @@ function topicConsumer(extra: Partial<ConsumerConfig>): ConsumerConfig {
     heartbeatIntervalS: 3,
     maxPollIntervalS: 300,
     autoOffsetReset: "latest",
+    autoscale: null,
     ...extra,
   };
 }
@@ -99,6 +100,7 @@ describe("a topic scenario", () => {
       links: [],
       faults: [],
       expect: [],
+      alerts: [],
     } satisfies ScenarioConfig);
   });
 
@@ -187,6 +189,7 @@ describe("a topic scenario", () => {
         heartbeatIntervalS: 2,
         maxPollIntervalS: 60,
         autoOffsetReset: "earliest",
+        autoscale: null,
       }),
       topicConsumer({
         name: "audit",
@@ -438,6 +441,7 @@ describe("consumer fields", () => {
         heartbeatInterval: "1s",
         maxPollInterval: "1m",
         autoOffsetReset: "earliest",
+        autoscale: null,
       }[key]!,
     ]),
   )("'%s' is an error on a queue consumer", (key, value) => {
