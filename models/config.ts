@@ -38,6 +38,8 @@ export interface ScenarioConfig {
   limits: RunLimits;
   /** Clients contending on one optimistic-concurrency row (models/contention.ts), or null. */
   contention: ContentionConfig | null;
+  /** Alerts evaluated during the run (models/alerts.ts), in the scenario's order. */
+  alerts: AlertConfig[];
 }
 
 /**
@@ -221,6 +223,67 @@ export interface ConsumerConfig {
   maxPollIntervalS: number;
   /** Topic consumers: where a group with no valid committed offset starts (Kafka: latest). */
   autoOffsetReset: "earliest" | "latest";
+  /** Instances follow a metric between min and max (models/autoscaler.ts); null: `count` fixed. */
+  autoscale: AutoscaleConfig | null;
+}
+
+/**
+ * A horizontal autoscaler, after Kubernetes' HPA driven by a KEDA scaler: every `intervalS` it
+ * reads the metric and recommends ceil(current x usage), usage being metric / (target x current)
+ * for a per-instance target (depth, lag) or metric / target for a whole-queue one (oldestAge);
+ * within `tolerance` of 1 it keeps the current count. The stabilization windows (HPA
+ * behavior.scaleUp/scaleDown.stabilizationWindowSeconds) and a cooldown (AWS target tracking)
+ * hold changes back; min and max bound them. `count` is the initial number of instances.
+ */
+export interface AutoscaleConfig {
+  /**
+   * - depth: messages ready in the consumer's queue, plus those in flight when
+   *   `includeInFlight` (KEDA's SQS scaler, scaleOnInFlight: true);
+   * - lag: records of the topic the group has not committed yet (KEDA's Kafka scaler);
+   * - oldestAge: seconds the oldest waiting message has waited (SQS ApproximateAgeOfOldestMessage).
+   */
+  metric: "depth" | "lag" | "oldestAge";
+  /** depth and lag: messages per instance (KEDA queueLength, lagThreshold); oldestAge: seconds. */
+  target: number;
+  includeInFlight: boolean;
+  minInstances: number;
+  maxInstances: number;
+  /** Time between two readings and decisions (HPA's sync period: 15 s). */
+  intervalS: number;
+  /** A usage ratio within 1 +- tolerance changes nothing (HPA: 0.1). */
+  tolerance: number;
+  /** Scale up only to the lowest recommendation of this window (HPA default 0 s). */
+  scaleUpStabilizationS: number;
+  /** Scale down only to the highest recommendation of this window (HPA default 300 s). */
+  scaleDownStabilizationS: number;
+  /** After a change, no other change for this long (AWS target tracking cooldowns; HPA has none). */
+  cooldownS: number;
+  /** A new instance consumes only after this long (pull the image, start, connect). */
+  coldStartS: number;
+}
+
+/** What an alert watches (models/alerts.ts lists how each is read). */
+export type AlertMetric = "depth" | "inFlight" | "dlqDepth" | "oldestAge" | "lag" | "consumers";
+
+/**
+ * An alert rule, as Prometheus evaluates one: every `intervalS` the metric of `subject` is
+ * compared with `threshold`; the alert fires once the condition has held at every evaluation
+ * for `forS`, and clears at the first evaluation where it does not, or, with `keepFiringForS`,
+ * once it has not held for that long (Prometheus keep_firing_for).
+ */
+export interface AlertConfig {
+  name: string;
+  metric: AlertMetric;
+  /** A queue's name (depth, inFlight, dlqDepth, oldestAge) or a consumer's (lag, consumers, oldestAge). */
+  subject: string;
+  subjectKind: "queue" | "consumer";
+  /** ">": fires above the threshold; "<": below. */
+  op: ">" | "<";
+  /** Messages, instances, or seconds for oldestAge. */
+  threshold: number;
+  forS: number;
+  keepFiringForS: number;
+  intervalS: number;
 }
 
 /** A call to a downstream service: where, how long to wait for each attempt, how to retry. */

@@ -23,6 +23,8 @@ export class ConsumerTraits {
   constructor(
     private readonly config: ConsumerConfig,
     streams: RandomStreams,
+    /** Instances crashes pick from (an autoscaled pool's room); `count` unless said. */
+    private readonly instances = config.count,
   ) {
     const name = config.name;
     this.processing = makeDistribution(
@@ -54,13 +56,13 @@ export class ConsumerTraits {
 
   /** Time to the next random crash among the instances (a Poisson process), or null for none. */
   nextCrashGapS(): number | null {
-    const ratePerS = this.config.crashRatePerS * this.config.count;
+    const ratePerS = this.config.crashRatePerS * this.instances;
     return ratePerS > 0 ? -Math.log(1 - this.crashRng.next()) / ratePerS : null;
   }
 
   /** The instance a random crash hits. */
   crashedInstance(): number {
-    return Math.floor(this.crashRng.next() * this.config.count);
+    return Math.floor(this.crashRng.next() * this.instances);
   }
 }
 

@@ -126,4 +126,14 @@ export class FifoGroups {
     this.tail = grown(this.tail, capacity).fill(-1, from);
     this.inFlightSlot = grown(this.inFlightSlot, capacity).fill(-1, from);
   }
+
+  /** The head (next to deliver) of the group whose head arrived first, or -1; O(groups). */
+  oldestHead(arrivedAtS: ArrayLike<number>): number {
+    let oldest = -1;
+    for (let group = 0; group < this.head.length; group++) {
+      const slot = this.head[group];
+      if (slot !== -1 && (oldest === -1 || arrivedAtS[slot] < arrivedAtS[oldest])) oldest = slot;
+    }
+    return oldest;
+  }
 }

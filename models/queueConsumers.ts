@@ -10,6 +10,13 @@
  *   visibility timeout expired) commits neither.
  * Deliveries and acks cross network links. Instances crash (scheduled or at random) and restart.
  *
+ * An autoscaled pool (config `autoscale`) has tokens for `maxInstances` instances from the
+ * start; those of instances not running are parked (never offered to the queue). An instance
+ * added by `scaleTo` consumes after its cold start; one removed stops receiving at once (its
+ * receives waiting in the queue's line are withdrawn) and finishes what it holds, as a consumer
+ * shut down gracefully does (Kubernetes sends SIGTERM and waits). The newest instances go first,
+ * those still starting before those running.
+ *
  * A consumer that calls a downstream service (config `calls`) makes the call when its own
  * processing ends; the message succeeds when the call does. A failed call is retried where the
  * config says (models/config.ts ConsumerCallConfig): by the consumer itself (CallClient), by
@@ -20,6 +27,7 @@ import type { Kernel } from "../sim/kernel.ts";
 import type { TimeGrid } from "../sim/metrics.ts";
 import type { RandomStreams } from "../sim/random.ts";
 import type { Trace } from "../sim/trace.ts";
+import type { InstanceGauge, ScalablePool } from "./autoscaler.ts";
 import { CallClient, type CallTarget } from "./callClient.ts";
 import type { ConsumerConfig } from "./config.ts";
 import { ConsumerTraits, LOST_RECEIVE_REPOLL_S } from "./consumerTraits.ts";
@@ -31,6 +39,8 @@ import { CauseCode, type Subscription } from "./subscription.ts";
 import type { DeliveryTarget, TaskQueue } from "./taskQueue.ts";
 
 const TokenState = { idle: 0, waiting: 1, busy: 2, repolling: 3 } as const;
+/** An instance of an autoscaled pool: parked (not provisioned), in its cold start, or consuming. */
+const InstanceState = { parked: 0, starting: 1, running: 2 } as const;
 /** What travels on the ack link, in the low bits beside the receipt (receipt * 8 + kind). */
 const AckKind = { ack: 0, nack: 1, commit: 2, deadLetter: 3, requeue: 4, retryNack: 5 } as const;
 const ACK_KINDS = 8;
@@ -38,8 +48,10 @@ const ACK_KINDS = 8;
 const TOKEN_LIMIT = 2 ** 20;
 export const RETRIES_EXHAUSTED_REASON = "retries exhausted";
 
-export class QueueConsumers implements DeliveryTarget {
+export class QueueConsumers implements DeliveryTarget, ScalablePool {
   readonly tokenCount: number;
+  /** Instances the pool has room for: the autoscaler's max, else `count`. */
+  readonly poolSize: number;
   /** Transactional commits refused because the delivery was no longer current. */
   fencedCommits = 0;
   /** Instance crashes so far. */
@@ -62,12 +74,17 @@ export class QueueConsumers implements DeliveryTarget {
   private readonly tokenHolds: Uint8Array;
   private readonly tokenDoneEvent: Float64Array;
   private readonly instanceDown: Uint8Array;
+  private readonly instanceState: Uint8Array;
+  /** Bumped when an instance is added or removed, so a stale end of cold start is ignored. */
+  private readonly instanceEpoch: Int32Array;
+  private activeInstances: number;
 
   private readonly traits: ConsumerTraits;
   private readonly doneHandler: number;
   private readonly repollHandler: number;
   private readonly restartHandler: number;
   private readonly randomCrashHandler: number;
+  private readonly coldStartHandler: number;
   /** The client of the downstream service each message calls; null when it calls none. */
   readonly callClient: CallClient | null = null;
 
@@ -83,8 +100,10 @@ export class QueueConsumers implements DeliveryTarget {
     callTarget: CallTarget | null = null,
     private readonly retryPolicy: RetryPolicy | null = null,
     grid: TimeGrid | null = null,
+    private readonly instanceGauge: InstanceGauge | null = null,
   ) {
-    const tokens = config.count * config.concurrency;
+    this.poolSize = Math.max(config.count, config.autoscale?.maxInstances ?? 0);
+    const tokens = this.poolSize * config.concurrency;
     if (tokens > TOKEN_LIMIT) {
       throw new RangeError(`consumer ${config.name}: more than ${TOKEN_LIMIT} receive tokens`);
     }
@@ -98,9 +117,14 @@ export class QueueConsumers implements DeliveryTarget {
     this.tokenCause = new Uint8Array(tokens);
     this.tokenHolds = new Uint8Array(tokens);
     this.tokenDoneEvent = new Float64Array(tokens).fill(-1);
-    this.instanceDown = new Uint8Array(config.count);
+    this.instanceDown = new Uint8Array(this.poolSize);
+    this.instanceState = new Uint8Array(this.poolSize).fill(InstanceState.running, 0, config.count);
+    this.instanceEpoch = new Int32Array(this.poolSize);
+    this.activeInstances = config.count;
     const name = config.name;
-    this.traits = new ConsumerTraits(config, streams);
+    // Random crashes hit the pool's room uniformly and skip parked instances: each live
+    // instance still crashes at crashRatePerS.
+    this.traits = new ConsumerTraits(config, streams, this.poolSize);
     this.doneHandler = kernel.register(`consumer:${name}/done`, (token) => this.done(token));
     this.repollHandler = kernel.register(`consumer:${name}/repoll`, (token) => {
       if (this.tokenState[token] === TokenState.repolling) this.offer(token);
@@ -110,6 +134,9 @@ export class QueueConsumers implements DeliveryTarget {
     );
     this.randomCrashHandler = kernel.register(`consumer:${name}/random-crash`, () =>
       this.randomCrash(),
+    );
+    this.coldStartHandler = kernel.register(`consumer:${name}/cold-start-done`, (i, epoch) =>
+      this.coldStartDone(i, epoch),
     );
     const calls = config.calls;
     if (calls !== null && callTarget !== null) {
@@ -141,7 +168,7 @@ export class QueueConsumers implements DeliveryTarget {
 
   /** Instance that owns a token (tokens interleave across instances). */
   instanceOf(token: number): number {
-    return token % this.config.count;
+    return token % this.poolSize;
   }
 
   dispatched(token: number, slot: number, receipt: number): void {
@@ -302,9 +329,9 @@ export class QueueConsumers implements DeliveryTarget {
   /** Crashes one instance (or all when `instance` is null); each comes back after `downS`. */
   crash(instance: number | null, downS: number): void {
     const first = instance ?? 0;
-    const last = instance ?? this.config.count - 1;
+    const last = instance ?? this.poolSize - 1;
     for (let i = first; i <= last; i++) {
-      if (this.instanceDown[i] === 1) continue;
+      if (this.instanceDown[i] === 1 || this.instanceState[i] === InstanceState.parked) continue;
       this.instanceDown[i] = 1;
       this.crashes++;
       if (this.trace) {
@@ -312,7 +339,7 @@ export class QueueConsumers implements DeliveryTarget {
           consumer: `${this.config.name}/${i}`,
         });
       }
-      for (let token = i; token < this.tokenCount; token += this.config.count) this.dropWork(token);
+      for (let token = i; token < this.tokenCount; token += this.poolSize) this.dropWork(token);
       this.kernel.schedule(downS, this.restartHandler, i);
     }
   }
@@ -341,8 +368,70 @@ export class QueueConsumers implements DeliveryTarget {
         consumer: `${this.config.name}/${instance}`,
       });
     }
-    for (let token = instance; token < this.tokenCount; token += this.config.count) {
+    this.offerIdleTokens(instance);
+  }
+
+  private offerIdleTokens(instance: number): void {
+    for (let token = instance; token < this.tokenCount; token += this.poolSize) {
       if (this.tokenState[token] === TokenState.idle) this.offer(token);
+    }
+  }
+
+  /** Instances running or in their cold start. */
+  get instances(): number {
+    return this.activeInstances;
+  }
+
+  /**
+   * Adds instances (the lowest parked ones; each consumes after its cold start) or removes
+   * instances (the highest starting ones, then the highest running ones).
+   */
+  scaleTo(instances: number): void {
+    if (!(Number.isInteger(instances) && instances >= 0 && instances <= this.poolSize)) {
+      throw new RangeError(`consumer ${this.config.name}: cannot scale to ${instances} instances`);
+    }
+    const before = this.activeInstances;
+    for (let i = 0; i < this.poolSize && this.activeInstances < instances; i++) {
+      if (this.instanceState[i] !== InstanceState.parked) continue;
+      this.instanceState[i] = InstanceState.starting;
+      this.instanceEpoch[i]++;
+      this.activeInstances++;
+      const coldStartS = this.config.autoscale?.coldStartS ?? 0;
+      this.kernel.schedule(coldStartS, this.coldStartHandler, i, this.instanceEpoch[i]);
+    }
+    for (const state of [InstanceState.starting, InstanceState.running]) {
+      for (let i = this.poolSize - 1; i >= 0 && this.activeInstances > instances; i--) {
+        if (this.instanceState[i] === state) this.park(i);
+      }
+    }
+    if (this.trace && this.activeInstances !== before) {
+      this.trace.emit(this.kernel.nowS, "scale", {
+        consumer: this.config.name,
+        from: before,
+        to: this.activeInstances,
+      });
+    }
+    this.instanceGauge?.change(this.activeInstances - before);
+  }
+
+  private coldStartDone(instance: number, epoch: number): void {
+    if (this.instanceEpoch[instance] !== epoch) return; // removed while starting
+    this.instanceState[instance] = InstanceState.running;
+    this.offerIdleTokens(instance);
+  }
+
+  /** The instance stops receiving; what its tokens hold they finish, then they stay idle. */
+  private park(instance: number): void {
+    this.instanceState[instance] = InstanceState.parked;
+    this.instanceEpoch[instance]++;
+    this.activeInstances--;
+    for (let token = instance; token < this.tokenCount; token += this.poolSize) {
+      if (
+        this.tokenState[token] === TokenState.waiting &&
+        this.queue.withdraw(this.targetIndex, token)
+      ) {
+        this.tokenState[token] = TokenState.idle;
+      }
     }
   }
 
@@ -358,7 +447,11 @@ export class QueueConsumers implements DeliveryTarget {
   }
 
   private offer(token: number): void {
-    if (this.instanceDown[this.instanceOf(token)] === 1) {
+    const instance = this.instanceOf(token);
+    if (
+      this.instanceDown[instance] === 1 ||
+      this.instanceState[instance] !== InstanceState.running
+    ) {
       this.tokenState[token] = TokenState.idle;
       return;
     }

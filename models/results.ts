@@ -43,6 +43,12 @@ export interface VariantSummary {
   expectations: ExpectationOutcome[];
   /** The optimistic-concurrency contest (models/contention.ts); null when the scenario has none. */
   contention: ContentionSummary | null;
+  /** The deepest backlog and how long it took to drain. */
+  backlog: Backlog;
+  /** Consumer instances over time (fixed counts, or what autoscalers asked for). */
+  scaling: Scaling;
+  /** Each alert of the scenario by name, in the scenario's order. */
+  alerts: Record<string, AlertSummary>;
 }
 
 /**
@@ -69,6 +75,54 @@ export interface ContentionPoint {
   completionS: number;
   /** Clients whose retry policy stopped (attempts or budget used up) before a success. */
   gaveUp: number;
+}
+
+/** Messages waiting (ready in queues, plus consumer groups' lag): the same count as queue-depth.png. */
+export interface Backlog {
+  /** Most messages waiting at once. */
+  depthMax: number;
+  /** When the backlog first reached depthMax; null when nothing ever waited. */
+  depthMaxAtS: number | null;
+  /** The first instant after depthMaxAtS at which nothing waited; null when that never came. */
+  drainedAtS: number | null;
+  /** drainedAtS - depthMaxAtS; 0 when nothing ever waited; null when the backlog never drained. */
+  timeToDrainS: number | null;
+}
+
+/** Instances of all consumers together (running or starting; a crashed one still counts). */
+export interface Scaling {
+  /** Consumers with an autoscaler. */
+  autoscaledConsumers: number;
+  instancesMin: number;
+  instancesMax: number;
+  /** Time-weighted over the whole run, drain included. */
+  instancesMean: number;
+  /** The cost: instances x seconds over the run. */
+  instanceSeconds: number;
+  /** Decisions that added instances, and that removed some. */
+  scaleUps: number;
+  scaleDowns: number;
+}
+
+export interface AlertSummary {
+  /** The rule as text: "dlqDepth of orders > 0 for 0s". */
+  rule: string;
+  /** The metric watched and the queue or consumer it belongs to. */
+  on: string;
+  subject: string;
+  /** Times it fired. */
+  fired: number;
+  firstFiredAtS: number | null;
+  /** Total time firing (until the end of the run for a firing still open). */
+  firingS: number;
+  /** Each firing in order (the first ALERT_FIRINGS_KEPT of them). */
+  firings: AlertFiring[];
+}
+
+export interface AlertFiring {
+  firedAtS: number;
+  /** Null: still firing when the run ended. */
+  clearedAtS: number | null;
 }
 
 /**
@@ -262,6 +316,8 @@ export interface VariantSeries {
   latencyP50S: (number | null)[];
   latencyP95S: (number | null)[];
   latencyP99S: (number | null)[];
+  /** Time-weighted mean of consumer instances (all consumers; running or starting). */
+  consumerCount: number[];
 }
 
 // Key orders of summary.json, and the metrics `expect` may name. Each is an object literal
@@ -362,6 +418,9 @@ export const SUMMARY_KEYS = {
   callRoutes: true,
   downstreams: true,
   contention: true,
+  backlog: true,
+  scaling: true,
+  alerts: true,
   expectations: true,
 } as const satisfies Record<keyof VariantSummary, true>;
 
@@ -416,6 +475,46 @@ export const CALLS_KEYS = {
   recovered: true,
 } as const satisfies Record<keyof Calls, true>;
 
+export const BACKLOG_KEYS = {
+  depthMax: true,
+  depthMaxAtS: true,
+  drainedAtS: true,
+  timeToDrainS: true,
+} as const satisfies Record<keyof Backlog, true>;
+
+export const SCALING_KEYS = {
+  autoscaledConsumers: true,
+  instancesMin: true,
+  instancesMax: true,
+  instancesMean: true,
+  instanceSeconds: true,
+  scaleUps: true,
+  scaleDowns: true,
+} as const satisfies Record<keyof Scaling, true>;
+
+export const ALERT_KEYS = {
+  rule: true,
+  on: true,
+  subject: true,
+  fired: true,
+  firstFiredAtS: true,
+  firingS: true,
+  firings: true,
+} as const satisfies Record<keyof AlertSummary, true>;
+
+export const ALERT_FIRING_KEYS = {
+  firedAtS: true,
+  clearedAtS: true,
+} as const satisfies Record<keyof AlertFiring, true>;
+
+/** An alert keeps the times of this many firings (its count goes on). */
+export const ALERT_FIRINGS_KEPT = 1000;
+
+/** The metrics `expect` may name for the alert `name`: `alerts.<name>.fired` and the like. */
+export function alertMetrics(name: string): string[] {
+  return ["fired", "firstFiredAtS", "firingS"].map((key) => `alerts.${name}.${key}`);
+}
+
 /** Dotted paths of the numeric fields of a variant summary: what an expectation may name. */
 export const SUMMARY_METRICS: readonly string[] = [
   ...Object.keys(FATES_KEYS).map((key) => `fates.${key}`),
@@ -427,4 +526,6 @@ export const SUMMARY_METRICS: readonly string[] = [
   ...Object.keys(CALLS_KEYS).map((key) => `calls.${key}`),
   "contention.callsAtMax",
   "contention.completionAtMaxS",
+  ...Object.keys(BACKLOG_KEYS).map((key) => `backlog.${key}`),
+  ...Object.keys(SCALING_KEYS).map((key) => `scaling.${key}`),
 ];

@@ -35,4 +35,24 @@ export class IntRing {
     this.items = grown;
     this.head = 0;
   }
+
+  /** The oldest item, left in place; only when size > 0. */
+  peek(): number {
+    if (this.size === 0) throw new Error("peek into an empty ring");
+    return this.items[this.head];
+  }
+
+  /** Removes the first occurrence of `value`, keeping the order of the rest; O(size), for rare use. */
+  remove(value: number): boolean {
+    const capacity = this.items.length;
+    for (let i = 0; i < this.size; i++) {
+      if (this.items[(this.head + i) % capacity] !== value) continue;
+      for (let j = i; j < this.size - 1; j++) {
+        this.items[(this.head + j) % capacity] = this.items[(this.head + j + 1) % capacity];
+      }
+      this.size--;
+      return true;
+    }
+    return false;
+  }
 }

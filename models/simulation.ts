@@ -20,6 +20,7 @@ import type {
   Fates,
   LatencyStats,
   Ordering,
+  Scaling,
   SubscriptionSummary,
   VariantResult,
   VariantSeries,
@@ -137,9 +138,26 @@ function summarize(world: World, contention: ContentionSummary | null): VariantS
     ),
     expectations: [],
     contention,
+    backlog: stats.backlog.summary(),
+    scaling: scaling(world),
+    alerts: Object.fromEntries(world.alerts.map((alert) => [alert.config.name, alert.summary()])),
   };
   summary.expectations = evaluateExpectations(config.expect, summary);
   return summary;
+}
+
+function scaling(world: World): Scaling {
+  const gauge = world.instanceGauge;
+  const instanceSeconds = gauge.instanceSeconds(world.endS);
+  return {
+    autoscaledConsumers: world.autoscalers.length,
+    instancesMin: gauge.instancesMin,
+    instancesMax: gauge.instancesMax,
+    instancesMean: world.endS > 0 ? instanceSeconds / world.endS : gauge.instances,
+    instanceSeconds,
+    scaleUps: total(world.autoscalers, (autoscaler) => autoscaler.scaleUps),
+    scaleDowns: total(world.autoscalers, (autoscaler) => autoscaler.scaleDowns),
+  };
 }
 
 /** End-to-end latency over all subscriptions: their histograms merged. */
@@ -343,6 +361,7 @@ function series(world: World): VariantSeries {
     latencyP50S: stats.latencySeries.quantile(0.5),
     latencyP95S: stats.latencySeries.quantile(0.95),
     latencyP99S: stats.latencySeries.quantile(0.99),
+    consumerCount: world.instanceGauge.series.mean(),
   };
 }
 

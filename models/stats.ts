@@ -5,6 +5,7 @@
 import { LatencyHistogram } from "../sim/histogram.ts";
 import type { Kernel } from "../sim/kernel.ts";
 import { CounterSeries, GaugeSeries, HistogramSeries, type TimeGrid } from "../sim/metrics.ts";
+import { BacklogTracker } from "./backlog.ts";
 
 export class RunStats {
   /** Messages waiting (ready in queues, lag of consumer groups), delivered or fetched and not yet settled, and in dead-letter queues. */
@@ -36,6 +37,8 @@ export class RunStats {
   readonly producedSeries: CounterSeries;
   readonly processedSeries: CounterSeries;
   readonly latencySeries: HistogramSeries;
+  /** The deepest backlog (readyDepth) and when it drained. */
+  readonly backlog = new BacklogTracker();
 
   constructor(
     private readonly kernel: Kernel,
@@ -54,6 +57,7 @@ export class RunStats {
   changeReady(delta: number): void {
     this.readyDepth += delta;
     this.readySeries.set(this.kernel.nowS, this.readyDepth);
+    this.backlog.observe(this.kernel.nowS, this.readyDepth);
   }
 
   changeInFlight(delta: number): void {

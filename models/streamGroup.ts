@@ -21,6 +21,13 @@
  * finished its batch and polls (its commits still count meanwhile), a crashed one until its
  * session times out; one that takes longer than max.poll.interval is expelled.
  *
+ * An autoscaled group (config `autoscale`) has room for `maxInstances` members, those beyond
+ * the current count parked (down, out of the group). A member added joins after its cold start
+ * (a rebalance); one removed leaves between batches as a consumer closed gracefully does: it
+ * stops polling once its batch is done, sends a last offset commit, and the coordinator, when
+ * that commit arrives, takes it out of the group (LeaveGroup: a rebalance). A crashed member
+ * removed stays in the group until its session times out.
+ *
  * Simplifications: joins and assignments take no network round trips and there is no
  * group.initial.rebalance.delay (members joining at the same instant rebalance once); an offset
  * commit applies the member's latest offsets when it arrives; a failed record is retried in place
@@ -34,6 +41,7 @@
 import type { Kernel } from "../sim/kernel.ts";
 import type { RandomStreams } from "../sim/random.ts";
 import type { Trace } from "../sim/trace.ts";
+import type { InstanceGauge, ScalablePool } from "./autoscaler.ts";
 import { CallClient, type CallTarget } from "./callClient.ts";
 import type { ConsumerConfig } from "./config.ts";
 import { ConsumerTraits, LOST_RECEIVE_REPOLL_S } from "./consumerTraits.ts";
@@ -50,7 +58,7 @@ const MemberState = { down: 0, idle: 1, waitingForData: 2, fetching: 3, processi
 /** A call's tag is `member + epoch * MEMBER_LIMIT`, so a call that outlives a crash is ignored. */
 const MEMBER_LIMIT = 2 ** 20;
 
-export class StreamGroup {
+export class StreamGroup implements ScalablePool {
   rebalances = 0;
   commitsRejected = 0;
   fencedCommits = 0;
@@ -60,7 +68,8 @@ export class StreamGroup {
   lag = 0;
 
   private readonly partitions: number;
-  private readonly members: number;
+  /** Members the group has room for: the autoscaler's max, else `count`. */
+  readonly members: number;
   private readonly batchMax: number;
   private generation = 0;
   private rebalancePending = false;
@@ -91,6 +100,15 @@ export class StreamGroup {
   private readonly batchLength: Int32Array;
   private readonly batchNext: Int32Array;
   private readonly pollStart: Int32Array;
+  /** 1 for a member not provisioned (autoscaling); it is down and out of the group. */
+  private readonly parked: Uint8Array;
+  /** 1 for a member added and still in its cold start. */
+  private readonly starting: Uint8Array;
+  /** Bumped each time a member is added, so the end of an earlier cold start is ignored. */
+  private readonly startGeneration: Int32Array;
+  /** 1 for a member removed whose last commit (its LeaveGroup) has not reached the coordinator. */
+  private readonly leaving: Uint8Array;
+  private activeMembers: number;
   /** Offsets a member's last commit request carries, member-major. */
   private readonly commitOffsets: Float64Array;
 
@@ -119,6 +137,7 @@ export class StreamGroup {
     join: number;
     completeRebalance: number;
     randomCrash: number;
+    coldStartDone: number;
   };
 
   constructor(
@@ -130,11 +149,12 @@ export class StreamGroup {
     private readonly stats: RunStats,
     streams: RandomStreams,
     private readonly trace: Trace | null,
+    private readonly instanceGauge: InstanceGauge | null = null,
     callTarget: CallTarget | null = null,
     retryPolicy: RetryPolicy | null = null,
   ) {
     const partitions = logs.length;
-    const members = config.count;
+    const members = Math.max(config.count, config.autoscale?.maxInstances ?? 0);
     this.partitions = partitions;
     this.members = members;
     this.batchMax = config.maxPollRecords;
@@ -156,6 +176,11 @@ export class StreamGroup {
     this.batchLength = new Int32Array(members);
     this.batchNext = new Int32Array(members);
     this.pollStart = new Int32Array(members);
+    this.parked = new Uint8Array(members).fill(1, config.count);
+    this.starting = new Uint8Array(members);
+    this.startGeneration = new Int32Array(members);
+    this.leaving = new Uint8Array(members);
+    this.activeMembers = config.count;
     this.commitOffsets = new Float64Array(members * partitions);
     const batchSlots = members * this.batchMax;
     this.batchPartition = new Int32Array(batchSlots);
@@ -165,7 +190,9 @@ export class StreamGroup {
     this.batchProducedAtS = new Float64Array(batchSlots);
     this.batchCause = new Uint8Array(batchSlots);
 
-    this.traits = new ConsumerTraits(config, streams);
+    // Random crashes pick among all the room and skip parked members: each live member still
+    // crashes at crashRatePerS.
+    this.traits = new ConsumerTraits(config, streams, members);
     const on = (what: string, handler: (a: number, b: number) => void) =>
       kernel.register(`group:${config.group}/${what}`, handler);
     this.handlers = {
@@ -182,6 +209,12 @@ export class StreamGroup {
       join: on("join", (m) => this.restart(m)),
       completeRebalance: on("complete-rebalance", () => this.tryCompleteRebalance()),
       randomCrash: on("random-crash", () => this.randomCrash()),
+      coldStartDone: on("cold-start-done", (m, generation) => {
+        // Removed while starting (and maybe added again since).
+        if (this.starting[m] === 0 || this.startGeneration[m] !== generation) return;
+        this.starting[m] = 0;
+        this.restart(m);
+      }),
     };
     if (config.calls !== null && callTarget !== null) {
       if (members > MEMBER_LIMIT) throw new RangeError(`more than ${MEMBER_LIMIT} members`);
@@ -205,7 +238,7 @@ export class StreamGroup {
 
   /** Members join at the consumer's start time; the coordinator starts checking sessions. */
   start(): void {
-    for (let m = 0; m < this.members; m++) {
+    for (let m = 0; m < this.config.count; m++) {
       this.kernel.scheduleAt(this.config.startS, this.handlers.join, m);
     }
     this.kernel.schedule(this.config.heartbeatIntervalS, this.handlers.sessionCheck);
@@ -275,6 +308,10 @@ export class StreamGroup {
   // --- The member's poll loop -------------------------------------------------------------
 
   private poll(m: number): void {
+    if (this.parked[m] === 1) {
+      this.leave(m);
+      return;
+    }
     if (this.inGroup[m] === 0) {
       // Expelled while alive: rejoin, once the coordinator can be reached.
       if (this.commitLink!.isCut) {
@@ -500,7 +537,13 @@ export class StreamGroup {
       this.lastHeartbeatS[m] = this.kernel.nowS;
       return;
     }
-    const generation = generationAndKind / 2;
+    this.commitArrived(m, generationAndKind / 2);
+    // A leaving member's last commit is followed by its LeaveGroup.
+    if (this.leaving[m] === 1 && this.inGroup[m] === 1)
+      this.expel(m, "left", "reread-after-rebalance");
+  }
+
+  private commitArrived(m: number, generation: number): void {
     if (generation !== this.generation || this.inGroup[m] === 0) {
       this.commitsRejected++;
       return;
@@ -573,6 +616,7 @@ export class StreamGroup {
 
   private expel(m: number, why: string, rereadCause: DuplicateCause): void {
     this.inGroup[m] = 0;
+    this.leaving[m] = 0;
     if (this.trace) this.emitMember("expelled", m, { reason: why });
     this.requestRebalance(CauseCode[rereadCause]);
     // An alive member waiting for data notices at its next heartbeat and rejoins.
@@ -748,7 +792,8 @@ export class StreamGroup {
   }
 
   private restart(m: number): void {
-    if (this.state[m] !== MemberState.down) return;
+    if (this.state[m] !== MemberState.down || this.parked[m] === 1 || this.starting[m] === 1)
+      return;
     this.epoch[m]++;
     this.state[m] = MemberState.idle;
     this.restartHeartbeats(m);
@@ -789,6 +834,65 @@ export class StreamGroup {
   private releaseRecord(slot: number, lossCause: string): void {
     this.stats.changeInFlight(-1);
     this.subscription.ledger.removeCopy(this.batchMessageId[slot], lossCause);
+  }
+
+  // --- Autoscaling ------------------------------------------------------------------------
+
+  /** Members running or in their cold start. */
+  get instances(): number {
+    return this.activeMembers;
+  }
+
+  /**
+   * Adds members (the lowest parked ones out of the group; each joins after its cold start) or
+   * removes members (the highest starting ones, then the highest running ones).
+   */
+  scaleTo(instances: number): void {
+    if (!(Number.isInteger(instances) && instances >= 0 && instances <= this.members)) {
+      throw new RangeError(`consumer ${this.config.name}: cannot scale to ${instances} members`);
+    }
+    const before = this.activeMembers;
+    const coldStartS = this.config.autoscale?.coldStartS ?? 0;
+    for (let m = 0; m < this.members && this.activeMembers < instances; m++) {
+      // A member still leaving (its LeaveGroup on the way) is not reused until it is out.
+      if (this.parked[m] === 0 || this.inGroup[m] === 1 || this.state[m] !== MemberState.down)
+        continue;
+      this.parked[m] = 0;
+      this.starting[m] = 1;
+      this.startGeneration[m]++;
+      this.activeMembers++;
+      this.kernel.schedule(coldStartS, this.handlers.coldStartDone, m, this.startGeneration[m]);
+    }
+    for (const wantStarting of [1, 0]) {
+      for (let m = this.members - 1; m >= 0 && this.activeMembers > instances; m--) {
+        if (this.parked[m] === 1 || this.starting[m] !== wantStarting) continue;
+        this.parked[m] = 1;
+        this.starting[m] = 0;
+        this.activeMembers--;
+        const state = this.state[m];
+        if (state === MemberState.idle || state === MemberState.waitingForData) this.leave(m);
+        // Fetching or processing: it leaves when its batch is done and it would poll again. Down
+        // (crashed): it stays in the group until its session times out.
+      }
+    }
+    if (this.trace && this.activeMembers !== before) {
+      this.trace.emit(this.kernel.nowS, "scale", {
+        group: this.config.group,
+        from: before,
+        to: this.activeMembers,
+      });
+    }
+    this.instanceGauge?.change(this.activeMembers - before);
+  }
+
+  /** A removed member stops: its last commit goes out, and the LeaveGroup with it. */
+  private leave(m: number): void {
+    this.epoch[m]++;
+    this.state[m] = MemberState.down;
+    if (this.trace) this.emitMember("leave", m, {});
+    if (this.inGroup[m] === 0) return; // already out (expelled)
+    this.leaving[m] = 1;
+    this.sendCommit(m);
   }
 
   /** Copies this group holds: retained in the logs past its commits, and in members' batches. */
@@ -835,5 +939,35 @@ export class StreamGroup {
       consumer: `${this.config.name}/${m}`,
       ...extra,
     });
+  }
+
+  /**
+   * Consumer lag as Kafka tools and KEDA's Kafka scaler read it: per partition, the high
+   * watermark minus the committed offset (records not yet committed, fetched or not), summed.
+   */
+  committedLag(): number {
+    const highWatermark = this.partitionState.highWatermark;
+    let lag = 0;
+    for (let p = 0; p < this.partitions; p++) {
+      lag += Math.max(0, highWatermark[p] - this.accountedFrom[p]);
+    }
+    return lag;
+  }
+
+  /**
+   * When the oldest record the group can read and has not fetched was appended (the earliest over
+   * its partitions); null when it has fetched everything below the high watermarks.
+   */
+  oldestUnreadAppendedAtS(): number | null {
+    let oldestS: number | null = null;
+    const highWatermark = this.partitionState.highWatermark;
+    for (let p = 0; p < this.partitions; p++) {
+      const log = this.logs[p];
+      const offset = Math.max(this.position[p], log.logStartOffset);
+      if (offset >= highWatermark[p]) continue;
+      const appendedAtS = log.appendedAtSAt(offset);
+      if (oldestS === null || appendedAtS < oldestS) oldestS = appendedAtS;
+    }
+    return oldestS;
   }
 }

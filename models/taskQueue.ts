@@ -389,4 +389,22 @@ export class TaskQueue {
       ...extra,
     });
   }
+
+  /**
+   * When the message next in line arrived at the queue (a FIFO queue: the earliest of its
+   * groups' heads, blocked groups included); null when none is ready. Its age is what SQS
+   * reports as ApproximateAgeOfOldestMessage.
+   */
+  oldestReadyArrivedAtS(): number | null {
+    if (this.groups !== null) {
+      const slot = this.groups.oldestHead(this.store.arrivedAtS);
+      return slot === -1 ? null : this.store.arrivedAtS[slot];
+    }
+    return this.readyRing.size === 0 ? null : this.store.arrivedAtS[this.readyRing.peek()];
+  }
+
+  /** Takes back token `token` of target `target` from the line (its instance stopped); true if it waited. */
+  withdraw(target: number, token: number): boolean {
+    return this.waitingTokens.remove(this.globalToken(target, token));
+  }
 }

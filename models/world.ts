@@ -8,6 +8,8 @@ import { Kernel } from "../sim/kernel.ts";
 import { TimeGrid } from "../sim/metrics.ts";
 import { RandomStreams } from "../sim/random.ts";
 import type { Trace } from "../sim/trace.ts";
+import { Alert } from "./alerts.ts";
+import { Autoscaler, InstanceGauge } from "./autoscaler.ts";
 import { CallClient, type CallTarget } from "./callClient.ts";
 import { Callers } from "./callers.ts";
 import type {
@@ -26,6 +28,7 @@ import { Producer } from "./producer.ts";
 import { ProducerAnswer, ProducerClient } from "./producerClient.ts";
 import { ProducerSequences } from "./producerSequence.ts";
 import { QueueConsumers } from "./queueConsumers.ts";
+import { groupReading, poolReading, queueReading } from "./readings.ts";
 import { RetryPolicy } from "./retryPolicy.ts";
 import { ServiceLayer } from "./serviceLayer.ts";
 import { RunStats } from "./stats.ts";
@@ -80,6 +83,11 @@ export class World {
   /** Every client of a downstream service, in the order: services, consumers, callers. */
   readonly callRoutes: CallRoute[] = [];
   readonly endS: number;
+  /** Instances of all consumers over time. */
+  readonly instanceGauge: InstanceGauge;
+  readonly autoscalers: Autoscaler[] = [];
+  /** The scenario's alerts, in its order. */
+  readonly alerts: Alert[] = [];
   private nextMessageId = 0;
   private readonly trace: Trace | null;
 
@@ -97,6 +105,11 @@ export class World {
       timeGrid(config, this.endS),
       config.warmupS,
       config.durationS,
+    );
+    this.instanceGauge = new InstanceGauge(
+      this.kernel,
+      this.stats.grid,
+      config.consumers.reduce((sum, consumer) => sum + consumer.count, 0),
     );
 
     for (const queueConfig of config.queues) {
@@ -170,6 +183,35 @@ export class World {
       });
     }
     for (const fault of config.faults) this.scheduleFault(fault);
+    for (const alertConfig of config.alerts) {
+      this.alerts.push(
+        new Alert(this.kernel, alertConfig, this.alertReading(alertConfig), this.endS),
+      );
+    }
+  }
+
+  /** How an alert's metric is read: from its queue, or its consumer (a pool or a group). */
+  private alertReading(alert: ScenarioConfig["alerts"][number]): () => number {
+    const clock = this.kernel;
+    let read: (() => number) | null = null;
+    if (alert.subjectKind === "queue") {
+      const queue = this.queues.get(alert.subject);
+      if (!queue)
+        throw new ModelConfigError(`alert ${alert.name}: no queue named '${alert.subject}'`);
+      read = queueReading(queue, alert.metric, clock);
+    } else {
+      const pool = this.queueConsumers.find((p) => p.config.name === alert.subject);
+      const group = this.streamGroups.find((g) => g.config.name === alert.subject);
+      if (pool) read = poolReading(pool, this.queues.get(pool.config.queue!)!, alert.metric, clock);
+      else if (group) read = groupReading(group, alert.metric, clock);
+      else throw new ModelConfigError(`alert ${alert.name}: no consumer named '${alert.subject}'`);
+    }
+    if (read === null) {
+      throw new ModelConfigError(
+        `alert ${alert.name}: ${alert.subjectKind} ${alert.subject} has no metric '${alert.metric}'`,
+      );
+    }
+    return read;
   }
 
   /** Services first (all of them, so a layer can call one defined after it), then their calls. */
@@ -219,8 +261,11 @@ export class World {
     for (const group of this.streamGroups) group.start();
     for (const topic of this.topics.values()) topic.start();
     for (const producer of this.producers) producer.start();
+    for (const autoscaler of this.autoscalers) autoscaler.start();
+    for (const alert of this.alerts) alert.start();
     this.kernel.run(this.endS);
     this.stats.finish(this.endS);
+    this.instanceGauge.finish(this.endS);
     for (const service of this.services.values()) service.downstream.finish(this.endS);
   }
 
@@ -249,6 +294,7 @@ export class World {
       call?.target ?? null,
       call?.policy ?? null,
       this.stats.grid,
+      this.instanceGauge,
     );
     if (call !== null) {
       this.callRoutes.push({
@@ -268,6 +314,26 @@ export class World {
     });
     pool.connect(deliveryLink, ackLink);
     this.queueConsumers.push(pool);
+    const autoscale = config.autoscale;
+    if (autoscale !== null) {
+      const read = queueReading(queue, autoscale.metric, this.kernel, autoscale.includeInFlight);
+      if (read === null) {
+        throw new ModelConfigError(
+          `consumer ${config.name}: a queue consumer cannot scale on '${autoscale.metric}'`,
+        );
+      }
+      this.autoscalers.push(
+        new Autoscaler(
+          this.kernel,
+          config.name,
+          autoscale,
+          read,
+          pool,
+          pool.poolSize,
+          config.startS,
+        ),
+      );
+    }
   }
 
   private wireStreamGroup(config: ConsumerConfig, topicName: string): void {
@@ -291,6 +357,7 @@ export class World {
       this.stats,
       this.streams,
       this.trace,
+      this.instanceGauge,
       call?.target ?? null,
       call?.policy ?? null,
     );
@@ -313,6 +380,20 @@ export class World {
     });
     group.connect(fetchLink, commitLink);
     this.streamGroups.push(group);
+    const autoscale = config.autoscale;
+    if (autoscale !== null) {
+      const read = groupReading(group, autoscale.metric, this.kernel);
+      if (read === null) {
+        throw new ModelConfigError(
+          `consumer ${config.name}: a consumer group cannot scale on '${autoscale.metric}'`,
+        );
+      }
+      // Members beyond the partitions would sit idle: KEDA's Kafka scaler stops there too.
+      const useful = topic.config.partitions;
+      this.autoscalers.push(
+        new Autoscaler(this.kernel, config.name, autoscale, read, group, useful, config.startS),
+      );
+    }
   }
 
   private wireProducer(name: string, to: string): void {

@@ -21,7 +21,7 @@ export const CHART_HEIGHT_PX = 500;
 
 // DejaVu Sans is what the machines have; naming it keeps text metrics, and so the PNG bytes,
 // from depending on which fallback font Skia happens to pick.
-const FONT_FAMILY = "'DejaVu Sans', 'Helvetica', 'Arial', sans-serif";
+export const FONT_FAMILY = "'DejaVu Sans', 'Helvetica', 'Arial', sans-serif";
 
 let renderer: ChartJSNodeCanvas | undefined;
 

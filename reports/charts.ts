@@ -12,6 +12,7 @@ import type {
   VariantResult,
   VariantSeries,
 } from "../models/results.ts";
+import { alertLanes, alertLanesPaddingPx, alertMarks } from "./alertMarks.ts";
 import {
   axisTitle,
   barValueLabels,
@@ -31,6 +32,7 @@ import {
   variantFill,
 } from "./chart-style.ts";
 import { formatCount } from "./format.ts";
+import { autoscales } from "./scalingTables.ts";
 import { assertSeriesShape } from "./series.ts";
 import {
   contentionOnly,
@@ -61,6 +63,7 @@ export const CHART_TITLES: Readonly<Record<string, string>> = {
   "contention-calls.png":
     "Contention on one row: calls (conditional writes) until every client wrote",
   "contention-time.png": "Contention on one row: time until every client wrote",
+  "consumers.png": "Consumer instances (running or starting)",
 };
 
 type LineDataset = ChartDataset<"line", Point[]>;
@@ -115,6 +118,8 @@ function runSpanS(result: RunResult): number {
 
 function timeChartConfig(chart: TimeChart): ChartConfiguration<"line", Point[]> {
   const { result, unit } = chart;
+  const lanes = alertLanes(result, unit.seconds, runSpanS(result));
+  const title = titleOptions(chart.title);
   const yScale = chart.yLogarithmic
     ? {
         type: "logarithmic" as const,
@@ -128,7 +133,14 @@ function timeChartConfig(chart: TimeChart): ChartConfiguration<"line", Point[]> 
     options: {
       animation: false,
       responsive: false,
-      plugins: { title: titleOptions(chart.title), legend: LINE_LEGEND },
+      plugins: {
+        // The alerts' lanes go between the title and the plot.
+        title: {
+          ...title,
+          padding: { top: title.padding, bottom: title.padding + alertLanesPaddingPx(lanes) },
+        },
+        legend: LINE_LEGEND,
+      },
       scales: {
         x: {
           type: "linear",
@@ -140,7 +152,10 @@ function timeChartConfig(chart: TimeChart): ChartConfiguration<"line", Point[]> 
         y: yScale,
       },
     },
-    plugins: result.drainS > 0 ? [drainMarker(result.durationS / unit.seconds)] : [],
+    plugins: [
+      ...(result.drainS > 0 ? [drainMarker(result.durationS / unit.seconds)] : []),
+      ...alertMarks(lanes),
+    ],
   };
 }
 
@@ -228,6 +243,16 @@ function dlqDepthChart(result: RunResult, unit: Unit): ChartImage {
   const file = "dlq-depth.png";
   const title = CHART_TITLES[file];
   const config = timeChartConfig({ result, title, yTitle: "messages", datasets, unit });
+  return { file, title, png: renderPng(config) };
+}
+
+function consumersChart(result: RunResult, unit: Unit): ChartImage {
+  const datasets = result.variants.map(({ name, series }, i) =>
+    lineDataset(name, i, points(midpoints(series, unit), series.consumerCount), DASH.solid),
+  );
+  const file = "consumers.png";
+  const title = CHART_TITLES[file];
+  const config = timeChartConfig({ result, title, yTitle: "instances", datasets, unit });
   return { file, title, png: renderPng(config) };
 }
 
@@ -321,7 +346,8 @@ function subscriptionFatesChart(result: RunResult): ChartImage {
 
 /**
  * Every chart of the run, in the order the HTML index shows them; subscription-fates.png only
- * when some variant has more than one subscription.
+ * when some variant has more than one subscription, consumers.png when some consumer autoscales.
+ * Alerts that fired are marked on every time chart.
  */
 export function renderCharts(result: RunResult): ChartImage[] {
   for (const variant of result.variants) assertSeriesShape(variant);
@@ -337,6 +363,7 @@ export function renderCharts(result: RunResult): ChartImage[] {
     dlqDepthChart(result, unit),
     ...(callsSomething(result) ? [callLoadChart(result, unit)] : []),
     ...(hasContention(result) ? contentionCharts(result) : []),
+    ...(autoscales(result) ? [consumersChart(result, unit)] : []),
   ];
 }
 

@@ -20,6 +20,7 @@ const SERIES_KEYS = {
   latencyP50S: true,
   latencyP95S: true,
   latencyP99S: true,
+  consumerCount: true,
 } as const satisfies Record<keyof VariantSeries, true>;
 
 type SeriesArrayKey = Exclude<keyof VariantSeries, "bucketS">;

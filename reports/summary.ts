@@ -3,6 +3,10 @@
  */
 
 import {
+  ALERT_FIRING_KEYS,
+  ALERT_KEYS,
+  type AlertSummary,
+  BACKLOG_KEYS,
   CALL_ROUTE_KEYS,
   CALLS_KEYS,
   CONTENTION_KEYS,
@@ -17,6 +21,7 @@ import {
   ORDERING_VIOLATION_KEYS,
   type Ordering,
   type RunResult,
+  SCALING_KEYS,
   SUBSCRIPTION_KEYS,
   SUMMARY_KEYS,
   type SubscriptionSummary,
@@ -67,6 +72,18 @@ function contentionObject(contention: ContentionSummary): Record<string, JsonVal
   return pick(parts, CONTENTION_KEYS);
 }
 
+/** Alerts in the scenario's order (the models insert them so), each firing's keys documented. */
+function alertsObject(alerts: Record<string, AlertSummary>): Record<string, JsonValue> {
+  const out: Record<string, JsonValue> = {};
+  for (const [name, alert] of Object.entries(alerts)) {
+    out[name] = pick(
+      { ...alert, firings: alert.firings.map((firing) => pick(firing, ALERT_FIRING_KEYS)) },
+      ALERT_KEYS,
+    );
+  }
+  return out;
+}
+
 /** A variant's summary as summary.json writes it (and a sweep's runs.jsonl), keys in order. */
 export function summaryObject(summary: VariantSummary): Record<string, JsonValue> {
   const parts: { [K in keyof VariantSummary]: JsonValue } = {
@@ -87,6 +104,9 @@ export function summaryObject(summary: VariantSummary): Record<string, JsonValue
     ),
     expectations: summary.expectations.map((outcome) => pick(outcome, EXPECTATION_KEYS)),
     contention: summary.contention === null ? null : contentionObject(summary.contention),
+    backlog: pick(summary.backlog, BACKLOG_KEYS),
+    scaling: pick(summary.scaling, SCALING_KEYS),
+    alerts: alertsObject(summary.alerts),
   };
   return pick(parts, SUMMARY_KEYS);
 }

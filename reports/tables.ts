@@ -15,6 +15,7 @@ import {
   type VariantSummary,
 } from "../models/results.ts";
 import { formatCount, formatDecimal, formatDurationS, formatRatePerS, NO_VALUE } from "./format.ts";
+import { alertsSection, autoscales, backlogSection, scalingSection } from "./scalingTables.ts";
 
 export type CellStatus = "pass" | "fail";
 
@@ -505,10 +506,13 @@ export function summarySections(result: RunResult): Section[] {
           latencySection(result, "End-to-end latency", (s) => s.latency),
           latencySection(result, "Queue wait", (s) => s.queueWait),
           throughputSection(result),
+          backlogSection(result),
           orderingSection(result),
         ]
       : []),
     ...(callsSomething(result) ? [callsSection(result), callRouteSection(result)] : []),
+    ...(autoscales(result) ? [scalingSection(result)] : []),
+    ...[alertsSection(result)].filter((section) => section !== null),
     ...(contentionOnly(result) ? [] : [countersSection(result)]),
     ...(contention ? [contentionSection(result)] : []),
   ];

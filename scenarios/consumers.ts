@@ -4,11 +4,13 @@
  * two are errors on the other, naming the field.
  */
 import type {
+  AutoscaleConfig,
   CommitPoint,
   ConsumerCallConfig,
   ConsumerConfig,
   IdempotencyConfig,
 } from "../models/config.ts";
+import { readAutoscale } from "./autoscale.ts";
 import { readConsumerCall } from "./calls.ts";
 import { type Context, LIMITS, onlyDestination } from "./components.ts";
 import { readDistribution } from "./distribution-syntax.ts";
@@ -49,6 +51,7 @@ export const CONSUMER_KEYS = [
   "heartbeatInterval",
   "maxPollInterval",
   "autoOffsetReset",
+  "autoscale",
 ];
 
 /** Keys that only a consumer of a topic (a member of a Kafka consumer group) takes. */
@@ -99,11 +102,24 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
       }
     }
   }
+  const autoscale = fields.read<AutoscaleConfig | null>(
+    "autoscale",
+    (n, p) => readAutoscale(n, p, onTopic, ctx),
+    null,
+  );
+  // An autoscaled pool starts at `count` instances, min by default.
   const count = fields.read(
     "count",
     (n, p) => readWholeNumber(n, p, 1, LIMITS.consumerCountMax),
-    1,
+    autoscale?.minInstances ?? 1,
   );
+  if (autoscale !== null && (count < autoscale.minInstances || count > autoscale.maxInstances)) {
+    fields.refuse(
+      "count",
+      `a count from min to max (${autoscale.minInstances} to ${autoscale.maxInstances})`,
+      `count (${count}), the initial instances, is outside the autoscaler's min ${autoscale.minInstances} and max ${autoscale.maxInstances}`,
+    );
+  }
   const concurrency = fields.read(
     "concurrency",
     (n, p) => readWholeNumber(n, p, 1, LIMITS.concurrencyMax),
@@ -256,6 +272,7 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     heartbeatIntervalS,
     maxPollIntervalS,
     autoOffsetReset,
+    autoscale,
   };
 }
 

@@ -11,6 +11,7 @@ import type {
   ServiceConfig,
 } from "../models/config.ts";
 import { RUN_LIMITS_DEFAULT } from "../models/runGuard.ts";
+import { readAlerts } from "./alerts.ts";
 import { CALLER_KEYS, readCall, readCaller } from "./calls.ts";
 import {
   type Context,
@@ -65,6 +66,7 @@ export const SCENARIO_KEYS = [
   "limits",
   "variants",
   "contention",
+  "alerts",
 ];
 
 /** Scenario names become directory and file names in reports. */
@@ -141,7 +143,9 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     (n, p) => readFaults(n, p, ctx, { producers, consumers, topics, downstreams, queues }),
     [],
   );
-  const expect = fields.read("expect", readExpectations, []);
+  const alerts = fields.read("alerts", (n, p) => readAlerts(n, p, ctx, consumers), []);
+  const alertNames = alerts.map((alert) => alert.name);
+  const expect = fields.read("expect", (n, p) => readExpectations(n, p, alertNames), []);
   const limits = fields.read("limits", readLimits, RUN_LIMITS_DEFAULT);
   const contention = fields.read("contention", readContention, null);
   return {
@@ -163,6 +167,7 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     expect,
     limits,
     contention,
+    alerts,
   };
 }
 

@@ -157,6 +157,9 @@ describe("sweeps", () => {
       "callRoutes",
       "downstreams",
       "contention",
+      "backlog",
+      "scaling",
+      "alerts",
       "expectations",
     ]);
     // Each run's summary is the one a single `run` of that seed and variant writes.

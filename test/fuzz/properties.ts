@@ -11,6 +11,7 @@
  */
 import type { ScenarioConfig } from "../../models/config.ts";
 import { EventLoopError, ModelConfigError } from "../../models/errors.ts";
+import { alertMetrics } from "../../models/results.ts";
 import { ScenarioError } from "../../scenarios/errors.ts";
 import { EXPECTATION_METRICS } from "../../scenarios/expectations.ts";
 import { NAME_LENGTH_MAX, NAME_PATTERN } from "../../scenarios/fields.ts";
@@ -288,7 +289,32 @@ export function configProblems(config: ScenarioConfig): string[] {
     check(["earliest", "latest"].includes(c.autoOffsetReset), `${c.name}.autoOffsetReset`);
     check(finite(c.restartS) && c.restartS > 0, `${c.name}.restartS`);
     check(finite(c.crashRatePerS) && c.crashRatePerS >= 0, `${c.name}.crashRatePerS`);
+    const a = c.autoscale;
+    if (a !== null && a !== undefined) {
+      check(
+        wholeAtLeast(a.minInstances, 1) && a.minInstances <= c.count && c.count <= a.maxInstances,
+        `${c.name}.autoscale: min ${a.minInstances} <= count ${c.count} <= max ${a.maxInstances}`,
+      );
+      check(finite(a.target) && a.target > 0, `${c.name}.autoscale.target`);
+      check(finite(a.intervalS) && a.intervalS > 0, `${c.name}.autoscale.intervalS`);
+      check(probability(a.tolerance), `${c.name}.autoscale.tolerance`);
+      for (const key of [
+        "scaleUpStabilizationS",
+        "scaleDownStabilizationS",
+        "cooldownS",
+        "coldStartS",
+      ] as const) {
+        check(finite(a[key]) && a[key] >= 0, `${c.name}.autoscale.${key}`);
+      }
+    }
   }
+  for (const alert of config.alerts ?? []) {
+    check(kinds.has(alert.subject), `alert ${alert.name} watches ${alert.subject}, nothing`);
+    check(finite(alert.threshold) && alert.threshold >= 0, `alert ${alert.name} threshold`);
+    check(finite(alert.intervalS) && alert.intervalS > 0, `alert ${alert.name} intervalS`);
+    check(finite(alert.forS) && alert.forS >= 0, `alert ${alert.name} forS`);
+  }
+  const alertMetricNames = (config.alerts ?? []).flatMap((alert) => alertMetrics(alert.name));
   const links = new Set<string>();
   for (const link of config.links) {
     const id = `${link.from} -> ${link.to}`;
@@ -354,7 +380,10 @@ export function configProblems(config: ScenarioConfig): string[] {
     check(seconds === null || (finite(seconds) && seconds > 0), `limits.${name} ${seconds}`);
   }
   for (const e of config.expect) {
-    check(EXPECTATION_METRICS.includes(e.metric), `expect metric ${e.metric}`);
+    check(
+      EXPECTATION_METRICS.includes(e.metric) || alertMetricNames.includes(e.metric),
+      `expect metric ${e.metric}`,
+    );
     check(["<", "<=", "==", "!=", ">=", ">"].includes(e.op), `expect op ${e.op}`);
     check(finite(e.value), `expect ${e.metric} value ${e.value}`);
   }

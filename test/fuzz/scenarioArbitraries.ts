@@ -1219,8 +1219,28 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
           failure: probability,
           onFailure: fc.constantFrom("nack", "timeout"),
           nackDelay: smallDuration,
+          autoscale: fc.option(
+            fc.record({
+              metric: fc.constantFrom("depth", "oldestAge"),
+              target: fc.constantFrom(1, 3),
+              interval: fc.constantFrom("500ms", "2s"),
+              coldStart: fc.constantFrom("0s", "500ms", "3s"),
+              scaleDownStabilization: fc.constantFrom("0s", "2s"),
+              cooldown: fc.constantFrom("0s", "1s"),
+            }),
+          ),
         }),
         { minLength: 1, maxLength: 3 },
+      ),
+      alerts: fc.array(
+        fc.record({
+          on: fc.constantFrom("depth", "inFlight", "dlqDepth", "oldestAge"),
+          above: fc.constantFrom(0, 2),
+          for: fc.constantFrom("0s", "1s"),
+          keepFiringFor: fc.constantFrom("0s", "2s"),
+          interval: fc.constantFrom("300ms", "1s"),
+        }),
+        { maxLength: 2 },
       ),
       links: fc.array(
         fc.record({
@@ -1264,6 +1284,25 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
         failure: c.failure,
         onFailure: c.onFailure,
         ...(c.onFailure === "nack" ? { nackDelay: c.nackDelay } : {}),
+        // max 8: variants set counts up to 5.
+        ...(c.autoscale === null
+          ? {}
+          : {
+              autoscale: {
+                ...c.autoscale,
+                target:
+                  c.autoscale.metric === "oldestAge"
+                    ? `${c.autoscale.target}s`
+                    : c.autoscale.target,
+                max: 8,
+              },
+            }),
+      }));
+      const alerts = plan.alerts.map((a, i) => ({
+        name: `a${i}`,
+        queue: "q0",
+        ...a,
+        above: a.on === "oldestAge" ? `${a.above}s` : a.above,
       }));
       const names = [...queues, ...producers, ...consumers].map((c) => c.name);
       const seen = new Set<string>();
@@ -1294,6 +1333,7 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
         producers,
         consumers,
         links,
+        ...(alerts.length === 0 ? {} : { alerts }),
         expect: { "fates.lost": 0 },
         ...(plan.variants.length === 0
           ? {}

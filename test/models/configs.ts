@@ -69,6 +69,7 @@ export function consumer(
     heartbeatIntervalS: 3,
     maxPollIntervalS: 300,
     autoOffsetReset: "latest",
+    autoscale: null,
     ...extra,
   };
 }
@@ -124,6 +125,7 @@ export function scenario(extra: Partial<ScenarioConfig>): ScenarioConfig {
     expect: [],
     limits: RUN_LIMITS_DEFAULT,
     contention: null,
+    alerts: [],
     ...extra,
   };
 }

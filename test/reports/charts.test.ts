@@ -5,7 +5,12 @@ import { singleSubscriptionRunResult, smallRunResult } from "./fixture.ts";
 import { PNG_SIGNATURE, pngSize } from "./png.ts";
 
 /** Charts drawn only for runs that call a service or run a contention experiment. */
-const CONDITIONAL_CHARTS = ["call-load.png", "contention-calls.png", "contention-time.png"];
+const CONDITIONAL_CHARTS = [
+  "call-load.png",
+  "contention-calls.png",
+  "contention-time.png",
+  "consumers.png",
+];
 
 describe("renderCharts", () => {
   const charts = renderCharts(smallRunResult());

@@ -10,6 +10,7 @@ import type {
   Counters,
   LatencyStats,
   RunResult,
+  Scaling,
   SubscriptionSummary,
   VariantSeries,
 } from "../../models/results.ts";
@@ -54,6 +55,7 @@ function series(storm: boolean): VariantSeries {
     latencyP99S: [0.11, 0.12, 0.13, 1.6, null, null, 14, 8, 2, 0.2, 0.11, null].map((v) =>
       v === null || storm ? v : v / 4,
     ),
+    consumerCount: new Array(TIMES_S.length).fill(4),
   };
 }
 
@@ -87,6 +89,17 @@ const NO_CALLS = {
   recoveryS: null,
   recovered: null,
 } as const satisfies Calls;
+
+/** Four consumer instances all along, no autoscaler. */
+const FIXED_SCALING = {
+  autoscaledConsumers: 0,
+  instancesMin: 4,
+  instancesMax: 4,
+  instancesMean: 4,
+  instanceSeconds: 240,
+  scaleUps: 0,
+  scaleDowns: 0,
+} as const satisfies Scaling;
 
 /** Subscriptions of the first variant: their fates sum to the variant's. */
 function stormSubscriptions(): SubscriptionSummary[] {
@@ -200,6 +213,9 @@ export function smallRunResult(): RunResult {
             { text: "p99 under 2s", metric: "latency.p99S", observed: 14.2, passed: false },
           ],
           contention: null,
+          backlog: { depthMax: 1041, depthMaxAtS: 24.5, drainedAtS: 51.25, timeToDrainS: 26.75 },
+          scaling: FIXED_SCALING,
+          alerts: {},
         },
         series: series(true),
       },
@@ -271,6 +287,9 @@ export function smallRunResult(): RunResult {
             { text: "p99 under 2s", metric: "latency.p99S", observed: 1.5, passed: true },
           ],
           contention: null,
+          backlog: { depthMax: 130, depthMaxAtS: 23, drainedAtS: 41.5, timeToDrainS: 18.5 },
+          scaling: FIXED_SCALING,
+          alerts: {},
         },
         series: series(false),
       },

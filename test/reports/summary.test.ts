@@ -38,6 +38,9 @@ describe("summaryJson", () => {
       "downstreams",
       "contention",
       "expectations",
+      "backlog",
+      "scaling",
+      "alerts",
     ]);
     expect(Object.keys(variant.fates)).toEqual([
       "produced",
@@ -194,7 +197,7 @@ describe("summaryMarkdown", () => {
 
   it("has a column per variant in every table", () => {
     const headers = markdown.split("\n").filter((line) => line.startsWith("|  |"));
-    expect(headers.length).toBe(9);
+    expect(headers.length).toBe(10);
     for (const header of headers) expect(header).toBe("|  | no-jitter | full-jitter |");
   });
 
@@ -213,7 +216,7 @@ describe("summaryMarkdown", () => {
     expect(markdown).not.toContain("p99 < 2s");
   });
 
-  it("orders the sections: fates, each subscription, latencies, throughput, ordering, counters", () => {
+  it("orders the sections: fates, each subscription, latencies, throughput, backlog, ordering, counters", () => {
     const titles = markdown
       .split("\n")
       .filter((line) => line.startsWith("## "))
@@ -225,6 +228,7 @@ describe("summaryMarkdown", () => {
       "End-to-end latency",
       "Queue wait",
       "Throughput",
+      "Backlog",
       "Ordering",
       "Counters",
       "Expectations",

@@ -78,6 +78,7 @@ describe("defaults", () => {
           heartbeatIntervalS: 3,
           maxPollIntervalS: 300,
           autoOffsetReset: "latest",
+          autoscale: null,
         },
       ],
       downstreams: [],
@@ -88,6 +89,7 @@ describe("defaults", () => {
       // The documented defaults of limits: (docs/scenario-format.md).
       limits: { eventsMax: 2e9, wallTimeSMax: null, virtualTimeSMax: 365 * 86400 },
       contention: null,
+      alerts: [],
     } satisfies ScenarioConfig);
   });
 
@@ -172,6 +174,7 @@ describe("the file syntax", () => {
       heartbeatIntervalS: 3,
       maxPollIntervalS: 300,
       autoOffsetReset: "latest",
+      autoscale: null,
     } satisfies ConsumerConfig);
   });
 

@@ -42,6 +42,7 @@ function topicConsumer(extra: Partial<ConsumerConfig>): ConsumerConfig {
     heartbeatIntervalS: 3,
     maxPollIntervalS: 300,
     autoOffsetReset: "latest",
+    autoscale: null,
     ...extra,
   };
 }
@@ -102,6 +103,7 @@ describe("a topic scenario", () => {
       // The documented defaults of limits: (docs/scenario-format.md).
       limits: { eventsMax: 2e9, wallTimeSMax: null, virtualTimeSMax: 365 * 86400 },
       contention: null,
+      alerts: [],
     } satisfies ScenarioConfig);
   });
 
@@ -190,6 +192,7 @@ describe("a topic scenario", () => {
         heartbeatIntervalS: 2,
         maxPollIntervalS: 60,
         autoOffsetReset: "earliest",
+        autoscale: null,
       }),
       topicConsumer({
         name: "audit",
@@ -441,6 +444,7 @@ describe("consumer fields", () => {
         heartbeatInterval: "1s",
         maxPollInterval: "1m",
         autoOffsetReset: "earliest",
+        autoscale: null,
       }[key]!,
     ]),
   )("'%s' is an error on a queue consumer", (key, value) => {
