@@ -22,6 +22,12 @@ export class IntRing {
     return value;
   }
 
+  /** The oldest item, left in place. */
+  peek(): number {
+    if (this.size === 0) throw new Error("peek into an empty ring");
+    return this.items[this.head];
+  }
+
   /** The items, oldest first (for end-of-run checks, not the hot path). */
   toArray(): number[] {
     const out: number[] = [];

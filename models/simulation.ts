@@ -17,6 +17,7 @@ import type {
   Fates,
   LatencyStats,
   Ordering,
+  PriorityClassSummary,
   SubscriptionSummary,
   VariantResult,
   VariantSeries,
@@ -102,6 +103,13 @@ function summarize(world: World): VariantSummary {
       linkDuplicates: total(world.links, (link) => link.duplicates),
       eventsFired: kernel.eventsFired,
       endS: kernel.nowS,
+      overflowDropped: total(world.queues.values(), (queue) => queue.overflowDropped),
+      overflowRejected: total(world.queues.values(), (queue) => queue.overflowRejected),
+      overflowDeadLettered: total(world.queues.values(), (queue) => queue.overflowDeadLettered),
+      publishBlockedS: total(world.producerClients, (client) => client.blockedTimeS(kernel.nowS)),
+      expired: total(world.queues.values(), (queue) => queue.expired),
+      rateLimitDelayed: total(world.producerClients, (client) => client.rateLimitDelayed),
+      rateLimitDropped: total(world.producerClients, (client) => client.rateLimitDropped),
     },
     subscriptions,
     calls: calls(world),
@@ -116,6 +124,8 @@ function summarize(world: World): VariantSummary {
       }),
     ),
     expectations: [],
+    publishWait: latencyStats(stats.publishWait),
+    byPriority: byPriority(world),
   };
   summary.expectations = evaluateExpectations(config.expect, summary);
   return summary;
@@ -158,7 +168,21 @@ function subscriptionSummary(world: World, subscription: Subscription): Subscrip
     deadLetteredByReason: sortedRecord(
       world.queues.get(subscription.name)?.deadLetterReasons ?? new Map(),
     ),
+    droppedByReason: sortedRecord(subscription.ledger.droppedByReason),
   };
+}
+
+/** Each priority class of each queue that has classes, lowest first. */
+function byPriority(world: World): PriorityClassSummary[] {
+  return world.subscriptions.flatMap((subscription) => {
+    const classes = subscription.priorityClasses;
+    if (classes === null) return [];
+    return classes.counts(subscription.ledger).map(({ latency, ...counts }) => ({
+      queue: subscription.name,
+      ...counts,
+      latency: latencyStats(latency),
+    }));
+  });
 }
 
 /** The clients where requests enter the call graph: consumers and callers, not services. */

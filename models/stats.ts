@@ -36,6 +36,11 @@ export class RunStats {
   readonly producedSeries: CounterSeries;
   readonly processedSeries: CounterSeries;
   readonly latencySeries: HistogramSeries;
+  /**
+   * From publish at the producer to acceptance by a queue, for each copy a queue takes in: the
+   * producer's buffer (blocked, rate limited, in-flight window), its retries, and the link.
+   */
+  readonly publishWait = new LatencyHistogram();
 
   constructor(
     private readonly kernel: Kernel,
@@ -86,6 +91,11 @@ export class RunStats {
       // The run's latency histogram is the merge of the subscriptions' (models/subscription.ts).
       this.latencySeries.record(nowS, nowS - producedAtS);
     }
+  }
+
+  /** A queue took in a copy of a message produced at `producedAtS`. */
+  recordAccepted(producedAtS: number): void {
+    if (producedAtS >= this.warmupS) this.publishWait.record(this.kernel.nowS - producedAtS);
   }
 
   finish(endS: number): void {

@@ -13,6 +13,7 @@ import {
   ORDERING_KEYS,
   ORDERING_VIOLATION_KEYS,
   type Ordering,
+  PRIORITY_CLASS_KEYS,
   type RunResult,
   SUBSCRIPTION_KEYS,
   SUMMARY_KEYS,
@@ -52,6 +53,7 @@ function subscriptionObject(subscription: SubscriptionSummary): Record<string, J
     duplicatesSkipped: subscription.duplicatesSkipped,
     orderingViolations: subscription.orderingViolations,
     deadLetteredByReason: { ...subscription.deadLetteredByReason },
+    droppedByReason: { ...subscription.droppedByReason },
   };
   return pick(parts, SUBSCRIPTION_KEYS);
 }
@@ -74,6 +76,10 @@ function summaryObject(summary: VariantSummary): Record<string, JsonValue> {
       ),
     ),
     expectations: summary.expectations.map((outcome) => pick(outcome, EXPECTATION_KEYS)),
+    publishWait: pick(summary.publishWait, LATENCY_KEYS),
+    byPriority: summary.byPriority.map((entry) =>
+      pick({ ...entry, latency: pick(entry.latency, LATENCY_KEYS) }, PRIORITY_CLASS_KEYS),
+    ),
   };
   return pick(parts, SUMMARY_KEYS);
 }

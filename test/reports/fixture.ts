@@ -72,6 +72,13 @@ const NO_STREAM_COUNTERS = {
   partitionDrops: 0,
   leaderElections: 0,
   truncatedRecords: 0,
+  overflowDropped: 0,
+  overflowRejected: 0,
+  overflowDeadLettered: 0,
+  publishBlockedS: 0,
+  expired: 0,
+  rateLimitDelayed: 0,
+  rateLimitDropped: 0,
 } as const satisfies Partial<Counters>;
 
 /** No downstream calls in this fixture. */
@@ -87,6 +94,17 @@ const NO_CALLS = {
   recoveryS: null,
   recovered: null,
 } as const satisfies Calls;
+
+/** Producers published straight into their queue. */
+const NO_PUBLISH_WAIT = {
+  count: 980,
+  meanS: 0,
+  p50S: 0,
+  p95S: 0,
+  p99S: 0,
+  p999S: 0,
+  maxS: 0,
+} as const satisfies LatencyStats;
 
 /** Subscriptions of the first variant: their fates sum to the variant's. */
 function stormSubscriptions(): SubscriptionSummary[] {
@@ -112,6 +130,7 @@ function stormSubscriptions(): SubscriptionSummary[] {
       duplicatesSkipped: 0,
       orderingViolations: 0,
       deadLetteredByReason: {},
+      droppedByReason: {},
     },
     {
       name: "events/audit",
@@ -134,6 +153,7 @@ function stormSubscriptions(): SubscriptionSummary[] {
       duplicatesSkipped: 0,
       orderingViolations: 2,
       deadLetteredByReason: {},
+      droppedByReason: {},
     },
   ];
 }
@@ -199,6 +219,8 @@ export function smallRunResult(): RunResult {
             { text: "no message lost", metric: "fates.lost", observed: 3, passed: false },
             { text: "p99 under 2s", metric: "latency.p99S", observed: 14.2, passed: false },
           ],
+          publishWait: NO_PUBLISH_WAIT,
+          byPriority: [],
         },
         series: series(true),
       },
@@ -260,6 +282,7 @@ export function smallRunResult(): RunResult {
               duplicatesSkipped: 0,
               orderingViolations: 0,
               deadLetteredByReason: {},
+              droppedByReason: {},
             },
           ],
           calls: NO_CALLS,
@@ -269,6 +292,8 @@ export function smallRunResult(): RunResult {
             { text: "no message lost", metric: "fates.lost", observed: 0, passed: true },
             { text: "p99 under 2s", metric: "latency.p99S", observed: 1.5, passed: true },
           ],
+          publishWait: NO_PUBLISH_WAIT,
+          byPriority: [],
         },
         series: series(false),
       },
@@ -297,6 +322,7 @@ export function singleSubscriptionRunResult(): RunResult {
       duplicatesSkipped: 0,
       orderingViolations: 2,
       deadLetteredByReason: {},
+      droppedByReason: {},
     },
   ];
   storm.ordering.first = { ...storm.ordering.first!, subscription: "payments" };

@@ -37,6 +37,8 @@ describe("summaryJson", () => {
       "callRoutes",
       "downstreams",
       "expectations",
+      "publishWait",
+      "byPriority",
     ]);
     expect(Object.keys(variant.fates)).toEqual([
       "produced",
@@ -84,6 +86,13 @@ describe("summaryJson", () => {
       "linkDuplicates",
       "eventsFired",
       "endS",
+      "overflowDropped",
+      "overflowRejected",
+      "overflowDeadLettered",
+      "publishBlockedS",
+      "expired",
+      "rateLimitDelayed",
+      "rateLimitDropped",
     ]);
     expect(Object.keys(variant.expectations[0])).toEqual(["text", "metric", "observed", "passed"]);
   });
@@ -125,6 +134,7 @@ describe("summaryJson", () => {
       "duplicatesSkipped",
       "orderingViolations",
       "deadLetteredByReason",
+      "droppedByReason",
     ]);
     expect(Object.keys(audit.fates)).toEqual(Object.keys(storm.fates));
     expect(Object.keys(audit.lostByCause)).toEqual([
@@ -300,7 +310,10 @@ describe("summaryMarkdown", () => {
         "duplicates dropped by the broker, producer retries, producer gave up, " +
         "copies refused out of sequence (idempotent producer), " +
         "sends dropped by network partitions, leader elections, records truncated on failover, " +
-        "link duplicates._",
+        "link duplicates, dropped by a full queue, publishes refused by a full queue, " +
+        "refused and dead-lettered (maxlen), producers blocked by a full queue, " +
+        "messages expired (TTL), messages delayed by a producer rate limit, " +
+        "messages dropped by a producer rate limit._",
     );
     const result = smallRunResult();
     result.variants[1].summary.counters.partitionDrops = 7;
