@@ -89,6 +89,29 @@ export interface ProducerConfig {
   idempotent: boolean;
   /** Messages awaiting acknowledgement at once (Kafka max.in.flight.requests.per.connection: 5). */
   maxInFlight: number;
+  /**
+   * Sizes drawn from this distribution of bytes (rounded to whole bytes, at least 1); null: every
+   * message is `messageSizeBytes` (which otherwise holds the distribution's mean, for reference).
+   */
+  messageSizeDistribution: DistributionSpec | null;
+  /**
+   * Priority of its messages on a queue with priority classes (RabbitMQ x-max-priority): 0 is the
+   * lowest; a priority above the queue's highest class counts as the highest.
+   */
+  priority: number;
+  /** A token bucket on the producer's sends; null: no limit. */
+  rateLimit: RateLimitConfig | null;
+}
+
+/**
+ * A producer-side token bucket: `burst` tokens at the start, refilled at `ratePerS`; each message
+ * takes one token when it leaves the producer. Without a token it waits in the producer's buffer
+ * (`wait`) or is dropped (`drop`, checked when it is published). Retries take no token.
+ */
+export interface RateLimitConfig {
+  ratePerS: number;
+  burst: number;
+  onLimit: "wait" | "drop";
 }
 
 export interface ProducerPhase {
@@ -121,7 +144,45 @@ export interface QueueConfig {
    * ago or less is accepted and dropped (SQS: 5 minutes); 0: no deduplication.
    */
   deduplicationWindowS: number;
+  /** Capacity in messages (RabbitMQ x-max-length), counting ready messages; null: none. */
+  maxLength: number | null;
+  /** Capacity in bytes (RabbitMQ x-max-length-bytes), counting ready messages; null: none. */
+  maxBytes: number | null;
+  /** What a publish that would pass `maxLength` or `maxBytes` does (models/taskQueue.ts). */
+  overflow: OverflowPolicy;
+  /**
+   * RabbitMQ's disk alarm: while the queue stores this many bytes (ready, delayed, in flight and
+   * dead-lettered), producers are blocked; null: no limit.
+   */
+  diskLimitBytes: number | null;
+  /** A ready message older than this (since it reached the queue) expires; null: never. */
+  messageTtlS: number | null;
+  /** What an expired message does: dropped, or moved to the dead-letter queue. */
+  expire: "drop" | "dead-letter";
+  /** A published message becomes visible only this long after it arrives (SQS DelaySeconds). */
+  delayS: number;
+  /** Priority classes (RabbitMQ x-max-priority): higher classes are delivered first; 1: none. */
+  priorities: number;
 }
+
+/**
+ * - unbounded: no capacity (only `diskLimitBytes` blocks producers).
+ * - drop-head: the next message in delivery order is dropped to make room (RabbitMQ's default).
+ * - drop-tail: the new message is dropped.
+ * - drop-low-first: the oldest message of the lowest priority class is dropped (the new one when
+ *   its class is lower than every ready message's).
+ * - reject-publish: the new message is refused; the producer's retries decide (RabbitMQ).
+ * - reject-to-dlq: refused and moved to the dead-letter queue (RabbitMQ reject-publish-dlx).
+ * - block: the producer holds its messages until the queue has room.
+ */
+export type OverflowPolicy =
+  | "unbounded"
+  | "drop-head"
+  | "drop-tail"
+  | "drop-low-first"
+  | "reject-publish"
+  | "reject-to-dlq"
+  | "block";
 
 /**
  * A topic (Kafka, Kinesis, Pulsar, Pub/Sub): an append-only log of `partitions` partitions; a

@@ -141,12 +141,17 @@ export class FateLedger {
     this.addCopy(id);
   }
 
-  /** The broker discarded the message on purpose, with a reason (overflow, TTL, ...). */
+  /** The message was discarded on purpose, with a reason (overflow, TTL, a producer's rate limit). */
   recordDropped(id: number, reason: string): void {
     if (this.fateOf(id) !== Fate.pending) return;
     this.setFate(id, Fate.dropped);
     this.dropped++;
     this.droppedByReason.set(reason, (this.droppedByReason.get(reason) ?? 0) + 1);
+  }
+
+  /** Ids below this have been seen (for per-message recounts elsewhere). */
+  get idsSeen(): number {
+    return this.idsEnd;
   }
 
   get pending(): number {

@@ -47,6 +47,10 @@ export class MessageStore {
   retryDelayS = new Float64Array(1024);
   /** An idempotent producer's epoch and sequence number for this copy (models/producerSequence.ts), or -1. */
   sequence = new Float64Array(1024);
+  /** The message's priority (its producer's); a queue with priority classes caps it at its highest. */
+  priority = new Uint8Array(1024);
+  /** 1 while the copy travels to a queue that counts it as room taken (a blocking queue's gate). */
+  inbound = new Uint8Array(1024);
 
   private freeSlots: number[] = [];
   private slotsUsed = 0;
@@ -74,6 +78,8 @@ export class MessageStore {
     this.sequence[slot] = -1;
     this.callFailures[slot] = 0;
     this.retryDelayS[slot] = 0;
+    this.priority[slot] = 0;
+    this.inbound[slot] = 0;
     this.live++;
     return slot;
   }
@@ -98,6 +104,7 @@ export class MessageStore {
     this.sequence[copy] = this.sequence[slot];
     this.callFailures[copy] = this.callFailures[slot];
     this.retryDelayS[copy] = this.retryDelayS[slot];
+    this.priority[copy] = this.priority[slot];
     this.place[copy] = this.place[slot];
     return copy;
   }
@@ -146,5 +153,7 @@ export class MessageStore {
     this.sequence = grown(this.sequence, capacity);
     this.callFailures = grown(this.callFailures, capacity);
     this.retryDelayS = grown(this.retryDelayS, capacity);
+    this.priority = grown(this.priority, capacity);
+    this.inbound = grown(this.inbound, capacity);
   }
 }

@@ -17,17 +17,36 @@
  *
  * While the producer holds a message it counts as one live copy in the ledger, so a message is
  * lost only when the producer gave up on it and no copy reached the broker.
+ *
+ * Backpressure and rate limits make even an acks-none producer hold messages in its buffer:
+ * - a queue that blocks (overflow `block`, or a disk limit) shows a gate (models/queueCapacity.ts):
+ *   while it has no room for the next message the producer is blocked, sends nothing, and waits
+ *   for the queue's notification; its blocked time is counted;
+ * - a token bucket (`rateLimit`): without a token the next message waits for one (`wait`), or a
+ *   message is dropped when it is published (`drop`, reason RATE_LIMIT_DROP_REASON). Retries take
+ *   no token.
+ * The time a message spends in the buffer is part of its end-to-end latency (it counts from
+ * publish) and of the run's publish wait (models/stats.ts).
  */
+import { type Distribution, makeDistribution } from "../sim/distributions.ts";
 import { grown } from "../sim/grow.ts";
 import { type Kernel, NO_EVENT } from "../sim/kernel.ts";
+import type { RandomStreams } from "../sim/random.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { ProducerConfig } from "./config.ts";
 import type { Link } from "./link.ts";
 import type { MessageStore } from "./messages.ts";
 import type { ProducerSequences } from "./producerSequence.ts";
+import type { PublishGate, RoomWaiter } from "./queueCapacity.ts";
 import { IntRing } from "./ring.ts";
 import type { RunStats } from "./stats.ts";
 import type { Subscription } from "./subscription.ts";
+import { TokenBucket } from "./tokenBucket.ts";
+
+/** Drop reason of a message the producer's rate limit refused (onLimit: drop). */
+export const RATE_LIMIT_DROP_REASON = "producer rate limit";
+/** Message sizes drawn from a distribution are capped here (the scenario's own limit). */
+const MESSAGE_SIZE_MAX_BYTES = 2 ** 30;
 
 /** A request tag is `request + generation * REQUEST_LIMIT`, so a late ack of a reused request slot is ignored. */
 const REQUEST_LIMIT = 2 ** 24;
@@ -43,13 +62,17 @@ export const ProducerAnswer = {
   sequenceRefusal: (packedSequence: number) => -1 - packedSequence,
 } as const;
 
-export class ProducerClient {
+export class ProducerClient implements RoomWaiter {
   /** Attempts beyond the first. */
   retries = 0;
   /** Messages given up after the last retry. */
   givenUp = 0;
   /** Copies sent again after the broker refused them as out of sequence (not retries). */
   resends = 0;
+  /** Messages that waited in the buffer for a token of the rate limit. */
+  rateLimitDelayed = 0;
+  /** Messages the rate limit dropped (onLimit: drop). */
+  rateLimitDropped = 0;
 
   private readonly buffer = new IntRing();
   private inFlight = 0;
@@ -60,12 +83,25 @@ export class ProducerClient {
   private requestAttempts = new Int32Array(64);
   private requestGeneration = new Int32Array(64);
   private requestTimer = new Float64Array(64);
+  private requestSizeBytes = new Int32Array(64);
+  /** 1 once the request waited for a token (counted once). */
+  private requestRateLimited = new Uint8Array(64);
   private readonly freeRequests: number[] = [];
   private requestsUsed = 0;
   private draining = false;
   private readonly timeoutHandler: number;
   private readonly retryHandler: number;
   private readonly resendHandler: number;
+  private readonly tokenHandler: number;
+  private readonly sizes: Distribution | null;
+  private readonly bucket: TokenBucket | null;
+  /** The bucket makes messages wait (rather than dropping them). */
+  private readonly limitWaits: boolean;
+  /** Every message goes through the buffer (a gate or a waiting rate limit), acks none too. */
+  private readonly buffered: boolean;
+  private blockedS = 0;
+  private blockedSinceS = Number.NaN;
+  private tokenWakeupPending = false;
 
   constructor(
     private readonly kernel: Kernel,
@@ -78,21 +114,48 @@ export class ProducerClient {
     private readonly newMessageId: () => number,
     /** Sequence numbers of an idempotent producer writing to a topic; null otherwise. */
     private readonly sequences: ProducerSequences | null = null,
+    /** For message sizes drawn from a distribution. */
+    streams: RandomStreams | null = null,
+    /** The destination's gate when it can block producers; null otherwise. */
+    private readonly gate: PublishGate | null = null,
   ) {
     this.timeoutHandler = kernel.register(`producer:${config.name}/request-timeout`, (r, tag) =>
       this.timedOut(r, tag),
     );
-    this.retryHandler = kernel.register(`producer:${config.name}/retry`, (r) => this.attempt(r));
+    // A retry is for the request as it was when scheduled: an answer that came meanwhile (a
+    // duplicate copy acknowledged during the backoff) may have finished it.
+    this.retryHandler = kernel.register(`producer:${config.name}/retry`, (r, tag) => {
+      if (this.isCurrent(r, tag)) this.attempt(r);
+    });
     this.resendHandler = kernel.register(`producer:${config.name}/resend`, (r) =>
       this.attempt(r, true),
     );
+    this.tokenHandler = kernel.register(`producer:${config.name}/token`, () => {
+      this.tokenWakeupPending = false;
+      this.sendBuffered();
+    });
+    const sizeSpec = config.messageSizeDistribution;
+    if (sizeSpec !== null && streams === null) {
+      throw new RangeError(`producer ${config.name}: message sizes drawn at random need streams`);
+    }
+    this.sizes =
+      sizeSpec === null
+        ? null
+        : makeDistribution(sizeSpec, streams!.stream(`producer:${config.name}/sizes`));
+    const limit = config.rateLimit;
+    this.bucket = limit === null ? null : new TokenBucket(limit.ratePerS, limit.burst, kernel.nowS);
+    this.limitWaits = limit !== null && limit.onLimit === "wait";
+    this.buffered = gate !== null || this.limitWaits;
   }
 
   /** The application produces a message with this key. */
   publish(keyIndex: number): void {
     const messageId = this.newMessageId();
     const nowS = this.kernel.nowS;
-    for (const subscription of this.subscriptions) subscription.ledger.admit(messageId);
+    for (const subscription of this.subscriptions) {
+      subscription.ledger.admit(messageId);
+      subscription.priorityClasses?.assign(messageId, this.config.priority);
+    }
     this.stats.recordProduced();
     if (this.trace) {
       this.trace.emit(nowS, "produce", {
@@ -101,19 +164,61 @@ export class ProducerClient {
         producer: this.config.name,
       });
     }
-    if (this.config.acks === "none") {
-      this.send(messageId, keyIndex, nowS, -1);
+    const sizeBytes = this.nextSizeBytes();
+    if (this.bucket !== null && !this.limitWaits && !this.bucket.tryTake(nowS)) {
+      this.dropRateLimited(messageId);
       return;
     }
-    // The admitted copy is the one the producer holds until the broker acknowledges it.
+    if (this.config.acks === "none" && !this.buffered) {
+      this.send(messageId, keyIndex, nowS, -1, sizeBytes);
+      return;
+    }
+    // The admitted copy is the one the producer holds until the broker acknowledges it (or,
+    // with acks none, until it leaves the buffer).
     const r = this.takeRequest();
     this.requestMessageId[r] = messageId;
     this.requestKeyIndex[r] = keyIndex;
     this.requestProducedAtS[r] = nowS;
     this.requestAttempts[r] = 0;
     this.requestTimer[r] = NO_EVENT;
+    this.requestSizeBytes[r] = sizeBytes;
+    this.requestRateLimited[r] = 0;
     this.buffer.push(r);
     this.sendBuffered();
+  }
+
+  /** The queue that blocked this producer may have room again (RoomWaiter). */
+  roomMayHaveOpened(): void {
+    this.sendBuffered();
+  }
+
+  /** When the producer was last blocked by its queue; NaN while it is not (RoomWaiter). */
+  get waitingSinceS(): number {
+    return this.blockedSinceS;
+  }
+
+  /** Time spent blocked by a full queue up to `nowS` (the current episode included). */
+  blockedTimeS(nowS: number): number {
+    return this.blockedS + (Number.isNaN(this.blockedSinceS) ? 0 : nowS - this.blockedSinceS);
+  }
+
+  private nextSizeBytes(): number {
+    if (this.sizes === null) return this.config.messageSizeBytes;
+    return Math.min(MESSAGE_SIZE_MAX_BYTES, Math.max(1, Math.round(this.sizes.sample())));
+  }
+
+  private dropRateLimited(messageId: number): void {
+    this.rateLimitDropped++;
+    if (this.trace) {
+      this.trace.emit(this.kernel.nowS, "rate-limit-drop", {
+        msg: messageId,
+        producer: this.config.name,
+      });
+    }
+    for (const subscription of this.subscriptions) {
+      subscription.ledger.recordDropped(messageId, RATE_LIMIT_DROP_REASON);
+      subscription.ledger.removeCopy(messageId, null);
+    }
   }
 
   /** The broker's answer (a ProducerAnswer) to request `tag`. */
@@ -169,12 +274,64 @@ export class ProducerClient {
     this.draining = true;
     try {
       while (this.buffer.size > 0 && this.inFlight < this.config.maxInFlight) {
-        this.inFlight++;
-        this.attempt(this.buffer.shift());
+        const r = this.buffer.peek();
+        if (this.gate !== null && !this.gate.hasRoom(this.requestSizeBytes[r])) {
+          this.blocked();
+          return;
+        }
+        if (this.limitWaits && !this.bucket!.tryTake(this.kernel.nowS)) {
+          this.waitForToken(r);
+          return;
+        }
+        this.unblocked();
+        this.buffer.shift();
+        if (this.config.acks === "none") {
+          this.sendUnacknowledged(r);
+        } else {
+          this.inFlight++;
+          this.attempt(r);
+        }
       }
     } finally {
       this.draining = false;
     }
+  }
+
+  /** The queue has no room for the next message: wait for its notification. */
+  private blocked(): void {
+    if (Number.isNaN(this.blockedSinceS)) this.blockedSinceS = this.kernel.nowS;
+    this.gate!.waitForRoom(this);
+  }
+
+  private unblocked(): void {
+    if (Number.isNaN(this.blockedSinceS)) return;
+    this.blockedS += this.kernel.nowS - this.blockedSinceS;
+    this.blockedSinceS = Number.NaN;
+  }
+
+  /** No token for request `r` at the head of the buffer: try again when one has come. */
+  private waitForToken(r: number): void {
+    if (this.requestRateLimited[r] === 0) {
+      this.requestRateLimited[r] = 1;
+      this.rateLimitDelayed++;
+    }
+    const waitS = this.bucket!.waitS(this.kernel.nowS);
+    // A rate so small that the next token is beyond any horizon: the message waits for ever.
+    if (this.tokenWakeupPending || !Number.isFinite(waitS)) return;
+    this.tokenWakeupPending = true;
+    this.kernel.schedule(waitS, this.tokenHandler);
+  }
+
+  /** An acks-none message leaves the buffer: its held copy goes on the wire. */
+  private sendUnacknowledged(r: number): void {
+    this.send(
+      this.requestMessageId[r],
+      this.requestKeyIndex[r],
+      this.requestProducedAtS[r],
+      -1,
+      this.requestSizeBytes[r],
+    );
+    this.releaseRequest(r);
   }
 
   /** Sends request `r`: a first attempt, a retry, or (`resend`) a copy refused out of sequence. */
@@ -195,7 +352,14 @@ export class ProducerClient {
       tag,
     );
     const sequence = this.sequences === null ? -1 : this.sequences.packedOf(r);
-    this.send(messageId, this.requestKeyIndex[r], this.requestProducedAtS[r], tag, sequence);
+    this.send(
+      messageId,
+      this.requestKeyIndex[r],
+      this.requestProducedAtS[r],
+      tag,
+      this.requestSizeBytes[r],
+      sequence,
+    );
   }
 
   private send(
@@ -203,16 +367,15 @@ export class ProducerClient {
     keyIndex: number,
     producedAtS: number,
     tag: number,
+    sizeBytes: number,
     sequence = -1,
   ): void {
-    const slot = this.store.allocate(
-      messageId,
-      keyIndex,
-      producedAtS,
-      this.config.messageSizeBytes,
-    );
-    this.store.requestTag[slot] = tag;
-    this.store.sequence[slot] = sequence;
+    const store = this.store;
+    const slot = store.allocate(messageId, keyIndex, producedAtS, sizeBytes);
+    store.requestTag[slot] = tag;
+    store.sequence[slot] = sequence;
+    store.priority[slot] = Math.min(this.config.priority, 255);
+    this.gate?.reserve(slot);
     this.link.send(slot, 0);
   }
 
@@ -224,7 +387,8 @@ export class ProducerClient {
 
   private retryOrGiveUp(r: number): void {
     if (this.requestAttempts[r] <= this.config.maxRetries) {
-      this.kernel.schedule(this.config.retryBackoffS, this.retryHandler, r);
+      const tag = r + this.requestGeneration[r] * REQUEST_LIMIT;
+      this.kernel.schedule(this.config.retryBackoffS, this.retryHandler, r, tag);
       return;
     }
     this.givenUp++;
@@ -241,10 +405,14 @@ export class ProducerClient {
       // answer can come back within a send).
       for (const waiting of this.sequences.release(r)) this.resend(waiting, 0);
     }
-    this.requestGeneration[r] = (this.requestGeneration[r] + 1) % 2 ** 26;
-    this.freeRequests.push(r);
+    this.releaseRequest(r);
     this.inFlight--;
     this.sendBuffered();
+  }
+
+  private releaseRequest(r: number): void {
+    this.requestGeneration[r] = (this.requestGeneration[r] + 1) % 2 ** 26;
+    this.freeRequests.push(r);
   }
 
   private isCurrent(r: number, tag: number): boolean {
@@ -276,5 +444,7 @@ export class ProducerClient {
     this.requestAttempts = grown(this.requestAttempts, capacity);
     this.requestGeneration = grown(this.requestGeneration, capacity);
     this.requestTimer = grown(this.requestTimer, capacity);
+    this.requestSizeBytes = grown(this.requestSizeBytes, capacity);
+    this.requestRateLimited = grown(this.requestRateLimited, capacity);
   }
 }

@@ -49,6 +49,14 @@ export interface VariantSummary {
   scaling: Scaling;
   /** Each alert of the scenario by name, in the scenario's order. */
   alerts: Record<string, AlertSummary>;
+  /**
+   * From publish at the producer to acceptance by a queue, per copy a queue took in (after the
+   * warm-up): the time spent in the producer's buffer (blocked by a full queue, rate limited,
+   * waiting for its in-flight window), its retries and the link. Queues only.
+   */
+  publishWait: LatencyStats;
+  /** Per priority class of each queue with `priorities` >= 2, lowest class first; else empty. */
+  byPriority: PriorityClassSummary[];
 }
 
 /**
@@ -123,6 +131,20 @@ export interface AlertFiring {
   firedAtS: number;
   /** Null: still firing when the run ended. */
   clearedAtS: number | null;
+}
+
+/** The messages of one priority class of a queue, by fate, and their end-to-end latency. */
+export interface PriorityClassSummary {
+  queue: string;
+  /** 0 is the lowest class. */
+  priority: number;
+  produced: number;
+  processed: number;
+  deadLettered: number;
+  dropped: number;
+  pending: number;
+  lost: number;
+  latency: LatencyStats;
 }
 
 /**
@@ -213,6 +235,8 @@ export interface SubscriptionSummary {
   orderingViolations: number;
   /** Messages moved to this queue's dead-letter queue, by reason (empty for a topic). */
   deadLetteredByReason: Record<string, number>;
+  /** Dropped messages by reason (overflow, expiry, a producer's rate limit), reasons sorted. */
+  droppedByReason: Record<string, number>;
 }
 
 /** Every produced message ends in exactly one of these, and duplicates are counted on the side. */
@@ -286,6 +310,20 @@ export interface Counters {
   eventsFired: number;
   /** Virtual time at which the run ended. */
   endS: number;
+  /** Copies a full queue dropped (drop-head, drop-tail, drop-low-first: the new one or ready ones). */
+  overflowDropped: number;
+  /** Copies a full queue refused (reject-publish, reject-to-dlq): the producer's retries decide. */
+  overflowRejected: number;
+  /** Refused copies moved to the dead-letter queue with reason maxlen (reject-to-dlq). */
+  overflowDeadLettered: number;
+  /** Time producers spent blocked by a full queue (overflow block) or a disk limit, summed. */
+  publishBlockedS: number;
+  /** Ready messages that expired (messageTtl), dropped or dead-lettered. */
+  expired: number;
+  /** Messages that waited in their producer for a token of its rate limit. */
+  rateLimitDelayed: number;
+  /** Messages their producer's rate limit dropped (onLimit: drop). */
+  rateLimitDropped: number;
 }
 
 export interface ExpectationOutcome {
@@ -373,6 +411,13 @@ export const COUNTERS_KEYS = {
   linkDuplicates: true,
   eventsFired: true,
   endS: true,
+  overflowDropped: true,
+  overflowRejected: true,
+  overflowDeadLettered: true,
+  publishBlockedS: true,
+  expired: true,
+  rateLimitDelayed: true,
+  rateLimitDropped: true,
 } as const satisfies Record<keyof Counters, true>;
 
 export const EXPECTATION_KEYS = {
@@ -404,6 +449,7 @@ export const SUBSCRIPTION_KEYS = {
   duplicatesSkipped: true,
   orderingViolations: true,
   deadLetteredByReason: true,
+  droppedByReason: true,
 } as const satisfies Record<keyof SubscriptionSummary, true>;
 
 export const SUMMARY_KEYS = {
@@ -421,6 +467,8 @@ export const SUMMARY_KEYS = {
   backlog: true,
   scaling: true,
   alerts: true,
+  publishWait: true,
+  byPriority: true,
   expectations: true,
 } as const satisfies Record<keyof VariantSummary, true>;
 
@@ -437,6 +485,17 @@ export const CONTENTION_POINT_KEYS = {
   completionS: true,
   gaveUp: true,
 } as const satisfies Record<keyof ContentionPoint, true>;
+export const PRIORITY_CLASS_KEYS = {
+  queue: true,
+  priority: true,
+  produced: true,
+  processed: true,
+  deadLettered: true,
+  dropped: true,
+  pending: true,
+  lost: true,
+  latency: true,
+} as const satisfies Record<keyof PriorityClassSummary, true>;
 
 export const CALL_ROUTE_KEYS = {
   from: true,
@@ -528,4 +587,5 @@ export const SUMMARY_METRICS: readonly string[] = [
   "contention.completionAtMaxS",
   ...Object.keys(BACKLOG_KEYS).map((key) => `backlog.${key}`),
   ...Object.keys(SCALING_KEYS).map((key) => `scaling.${key}`),
+  ...Object.keys(LATENCY_KEYS).map((key) => `publishWait.${key}`),
 ];

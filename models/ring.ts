@@ -22,6 +22,12 @@ export class IntRing {
     return value;
   }
 
+  /** The oldest item, left in place. */
+  peek(): number {
+    if (this.size === 0) throw new Error("peek into an empty ring");
+    return this.items[this.head];
+  }
+
   /** The items, oldest first (for end-of-run checks, not the hot path). */
   toArray(): number[] {
     const out: number[] = [];
@@ -34,12 +40,6 @@ export class IntRing {
     for (let i = 0; i < this.size; i++) grown[i] = this.items[(this.head + i) % this.items.length];
     this.items = grown;
     this.head = 0;
-  }
-
-  /** The oldest item, left in place; only when size > 0. */
-  peek(): number {
-    if (this.size === 0) throw new Error("peek into an empty ring");
-    return this.items[this.head];
   }
 
   /** Removes the first occurrence of `value`, keeping the order of the rest; O(size), for rare use. */

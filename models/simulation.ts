@@ -20,6 +20,7 @@ import type {
   Fates,
   LatencyStats,
   Ordering,
+  PriorityClassSummary,
   Scaling,
   SubscriptionSummary,
   VariantResult,
@@ -123,6 +124,13 @@ function summarize(world: World, contention: ContentionSummary | null): VariantS
       linkDuplicates: total(world.links, (link) => link.duplicates),
       eventsFired: kernel.eventsFired,
       endS: kernel.nowS,
+      overflowDropped: total(world.queues.values(), (queue) => queue.overflowDropped),
+      overflowRejected: total(world.queues.values(), (queue) => queue.overflowRejected),
+      overflowDeadLettered: total(world.queues.values(), (queue) => queue.overflowDeadLettered),
+      publishBlockedS: total(world.producerClients, (client) => client.blockedTimeS(kernel.nowS)),
+      expired: total(world.queues.values(), (queue) => queue.expired),
+      rateLimitDelayed: total(world.producerClients, (client) => client.rateLimitDelayed),
+      rateLimitDropped: total(world.producerClients, (client) => client.rateLimitDropped),
     },
     subscriptions,
     calls: calls(world),
@@ -141,6 +149,8 @@ function summarize(world: World, contention: ContentionSummary | null): VariantS
     backlog: stats.backlog.summary(),
     scaling: scaling(world),
     alerts: Object.fromEntries(world.alerts.map((alert) => [alert.config.name, alert.summary()])),
+    publishWait: latencyStats(stats.publishWait),
+    byPriority: byPriority(world),
   };
   summary.expectations = evaluateExpectations(config.expect, summary);
   return summary;
@@ -195,6 +205,7 @@ function subscriptionSummary(world: World, subscription: Subscription): Subscrip
     duplicatesSkipped: subscription.duplicatesSkipped,
     orderingViolations: subscription.ordering.violations,
     deadLetteredByReason: sortedRecord(deadLetterReasons(world, subscription)),
+    droppedByReason: sortedRecord(subscription.ledger.droppedByReason),
   };
 }
 
@@ -206,6 +217,19 @@ function deadLetterReasons(world: World, subscription: Subscription): Map<string
   return new Map(
     group && group.deadLettered > 0 ? [[RETRIES_EXHAUSTED_REASON, group.deadLettered]] : [],
   );
+}
+
+/** Each priority class of each queue that has classes, lowest first. */
+function byPriority(world: World): PriorityClassSummary[] {
+  return world.subscriptions.flatMap((subscription) => {
+    const classes = subscription.priorityClasses;
+    if (classes === null) return [];
+    return classes.counts(subscription.ledger).map(({ latency, ...counts }) => ({
+      queue: subscription.name,
+      ...counts,
+      latency: latencyStats(latency),
+    }));
+  });
 }
 
 /** The clients where requests enter the call graph: consumers and callers, not services. */

@@ -39,6 +39,11 @@ export class RunStats {
   readonly latencySeries: HistogramSeries;
   /** The deepest backlog (readyDepth) and when it drained. */
   readonly backlog = new BacklogTracker();
+  /**
+   * From publish at the producer to acceptance by a queue, for each copy a queue takes in: the
+   * producer's buffer (blocked, rate limited, in-flight window), its retries, and the link.
+   */
+  readonly publishWait = new LatencyHistogram();
 
   constructor(
     private readonly kernel: Kernel,
@@ -90,6 +95,11 @@ export class RunStats {
       // The run's latency histogram is the merge of the subscriptions' (models/subscription.ts).
       this.latencySeries.record(nowS, nowS - producedAtS);
     }
+  }
+
+  /** A queue took in a copy of a message produced at `producedAtS`. */
+  recordAccepted(producedAtS: number): void {
+    if (producedAtS >= this.warmupS) this.publishWait.record(this.kernel.nowS - producedAtS);
   }
 
   finish(endS: number): void {

@@ -9,6 +9,7 @@ import type { Kernel } from "../sim/kernel.ts";
 import type { IdempotencyStore } from "./idempotency.ts";
 import { FateLedger } from "./ledger.ts";
 import { OrderingChecker } from "./ordering.ts";
+import type { PriorityClasses } from "./priorityClasses.ts";
 import type { RunStats } from "./stats.ts";
 
 /**
@@ -38,6 +39,8 @@ export class Subscription {
   duplicatesSkipped = 0;
   /** End-to-end latency of this subscription's first processings (after the warm-up). */
   readonly latency = new LatencyHistogram();
+  /** A queue with priority classes: each message's class, for per-class results; else null. */
+  priorityClasses: PriorityClasses | null = null;
 
   constructor(
     readonly name: string,
@@ -68,7 +71,10 @@ export class Subscription {
     }
     if (this.ledger.recordProcessed(messageId)) {
       this.stats.recordFirstProcessing(producedAtS);
-      if (producedAtS >= this.stats.warmupS) this.latency.record(nowS - producedAtS);
+      if (producedAtS >= this.stats.warmupS) {
+        this.latency.record(nowS - producedAtS);
+        this.priorityClasses?.recordLatency(messageId, nowS - producedAtS);
+      }
       this.ordering.recordProcessed(keyIndex, messageId, messageId, nowS);
     } else {
       // An idempotent consumer let this one through only because it forgot the id.

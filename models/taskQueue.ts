@@ -14,17 +14,29 @@
  * back to the head of its group. Groups take turns (see models/fifoGroups.ts). A copy of a
  * message published to the queue within its deduplication window is accepted and dropped.
  *
- * The dead-letter queue keeps what it receives, with the reason (max receives, or a consumer
- * that gave up on it), until a redrive sends it back to the queue as a new message.
+ * The dead-letter queue keeps what it receives, with the reason (max receives, a consumer that
+ * gave up on it, a full queue, an expiry), until a redrive sends it back as a new message.
+ *
+ * A standard queue may also have (models/config.ts QueueConfig):
+ * - priority classes: one FIFO per class, the highest non-empty class delivered first;
+ * - a capacity (`maxLength`, `maxBytes`, counted as models/queueCapacity.ts says) with an overflow
+ *   policy, applied to copies arriving from producers (messages coming back from a consumer, a
+ *   requeue or a redrive were accepted once and go in over the limit);
+ * - a message TTL: a ready message expires when it is at the head of its class and has been in
+ *   the queue `messageTtlS` (RabbitMQ's rule: a returned message keeps its age and may wait behind
+ *   younger ones); a timer at the heads' expiry removes them even when nobody reads the queue.
+ * Any queue may have a publish delay (SQS DelaySeconds) and a disk limit that blocks producers.
  */
-import type { Kernel } from "../sim/kernel.ts";
+import { type Kernel, NO_EVENT } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
-import type { QueueConfig } from "./config.ts";
-import { InvariantError } from "./errors.ts";
+import type { OverflowPolicy, QueueConfig } from "./config.ts";
+import { InvariantError, ModelConfigError } from "./errors.ts";
 import { FifoGroups } from "./fifoGroups.ts";
 import { type IdempotencyStore, makeIdempotencyStore } from "./idempotency.ts";
 import type { FateLedger } from "./ledger.ts";
 import { type MessageStore, Place } from "./messages.ts";
+import { PriorityRings } from "./priorityRings.ts";
+import { type PublishGate, QueueCapacity } from "./queueCapacity.ts";
 import { IntRing } from "./ring.ts";
 import type { RunStats } from "./stats.ts";
 import { CauseCode, type Subscription } from "./subscription.ts";
@@ -44,6 +56,18 @@ export const FIFO_DEDUP_LOSS_CAUSE =
   "accepted copy lost (at-most-once), its duplicate dropped by FIFO deduplication";
 
 export const MAX_RECEIVES_REASON = "max receives";
+/** Dead-letter reason of a copy a full queue refused under reject-to-dlq (RabbitMQ's reason). */
+export const MAXLEN_REASON = "maxlen";
+/** Drop and dead-letter reason of an expired message. */
+export const EXPIRED_REASON = "expired";
+/** Loss cause of a refused copy whose producer held no other (acks none). */
+export const REJECTED_BY_FULL_QUEUE_CAUSE = "rejected by full queue";
+/** Drop reasons of the overflow policies that drop. */
+export const OVERFLOW_DROP_REASON: Partial<Record<OverflowPolicy, string>> = {
+  "drop-head": "overflow: drop-head",
+  "drop-tail": "overflow: drop-tail",
+  "drop-low-first": "overflow: drop-low-first",
+};
 
 /** A FIFO queue's deduplication remembers at most this many ids (far above any window's worth). */
 const DEDUP_CAPACITY = 2 ** 31;
@@ -52,17 +76,28 @@ export class TaskQueue {
   /** Copies ready for delivery in this queue: `ready.size` of them. */
   readonly ready: { readonly size: number };
   inFlightCount = 0;
-  /** Copies a consumer requeued, waiting out their delay. */
+  /** Copies waiting out a delay: the queue's publish delay, or a consumer's requeue. */
   delayedCount = 0;
   /** Messages moved to the dead-letter queue, by reason. */
   readonly deadLetterReasons = new Map<string, number>();
   /** Messages sent back from the dead-letter queue. */
   redriven = 0;
+  /** Copies dropped to keep within capacity (the new one, or ready ones). */
+  overflowDropped = 0;
+  /** Copies refused by a full queue (reject-publish, reject-to-dlq). */
+  overflowRejected = 0;
+  /** Refused copies moved to the dead-letter queue (reject-to-dlq). */
+  overflowDeadLettered = 0;
+  /** Ready messages that expired (dropped or dead-lettered). */
+  expired = 0;
+  readonly capacity: QueueCapacity;
+  /** What producers look through: a blocking queue, or one with a disk limit; null otherwise. */
+  readonly gate: PublishGate | null;
   /** The dead-letter queue: slots parked there, oldest first. */
   private readonly deadLetters = new IntRing();
 
-  /** Standard queue: the ready copies in arrival order. */
-  private readonly readyRing = new IntRing();
+  /** Standard queue: the ready copies in arrival order, by priority class; null for FIFO. */
+  private readonly rings: PriorityRings | null;
   /** FIFO queue: the ready copies by message group; null for a standard queue. */
   private readonly groups: FifoGroups | null;
   /** FIFO queue: ids published within the deduplication window; null without deduplication. */
@@ -74,6 +109,11 @@ export class TaskQueue {
   private readonly visibilityHandler: number;
   private readonly nackDelayHandler: number;
   private readonly requeueHandler: number;
+  private readonly publishDelayHandler: number;
+  private readonly expiryHandler: number;
+  private expiryTimer = NO_EVENT;
+  private expiryAtS = Number.POSITIVE_INFINITY;
+  private readonly classCount: number;
   private readonly ledger: FateLedger;
 
   constructor(
@@ -84,9 +124,14 @@ export class TaskQueue {
     private readonly stats: RunStats,
     private readonly trace: Trace | null,
   ) {
+    checkQueueConfig(config);
     this.ledger = subscription.ledger;
     this.groups = config.fifo ? new FifoGroups(subscription.ordering.keyCount, kernel) : null;
-    this.ready = this.groups ?? this.readyRing;
+    this.classCount = Math.max(1, config.priorities);
+    this.rings = config.fifo ? null : new PriorityRings(this.classCount);
+    this.ready = this.groups ?? this.rings!;
+    this.capacity = new QueueCapacity(kernel, config, store);
+    this.gate = this.capacity.gated ? this.capacity : null;
     this.recentIds =
       config.fifo && config.deduplicationWindowS > 0
         ? makeIdempotencyStore({
@@ -106,6 +151,11 @@ export class TaskQueue {
       this.delayedCount--;
       this.enqueueAgain(slot, CauseCode["redelivery-after-nack"]);
     });
+    this.publishDelayHandler = kernel.register(`queue:${config.name}/delay`, (slot) => {
+      this.delayedCount--;
+      this.makeReady(slot);
+    });
+    this.expiryHandler = kernel.register(`queue:${config.name}/expiry`, () => this.expiryDue());
   }
 
   /** Messages parked in the dead-letter queue. */
@@ -121,44 +171,197 @@ export class TaskQueue {
     return this.targets.length - 1;
   }
 
-  /** A copy arrived from a producer. */
-  publish(slot: number): void {
-    if (this.groups !== null) {
-      this.publishFifo(slot, this.groups);
+  /**
+   * A copy arrived from a producer. Returns false when the queue refuses it (full, under
+   * reject-publish or reject-to-dlq, as RabbitMQ nacks the publish): the producer is told so.
+   */
+  publish(slot: number): boolean {
+    if (this.recentIds !== null && this.droppedAsDuplicate(slot)) return true;
+    if (this.capacity.limited && !this.makeRoom(slot)) return this.overflow(slot);
+    this.accept(slot);
+    return true;
+  }
+
+  /** The copy in `slot` from a producer arrived (or, `lost`, was lost on the way). */
+  settleInbound(slot: number, lost: boolean): void {
+    this.capacity.settleInbound(slot, lost);
+  }
+
+  /** A copy the queue takes in: it waits out the publish delay, if any, then becomes ready. */
+  private accept(slot: number): void {
+    const store = this.store;
+    const sizeBytes = store.sizeBytes[slot];
+    store.arrivedAtS[slot] = this.kernel.nowS;
+    this.capacity.stored(sizeBytes);
+    this.capacity.enterWaiting(sizeBytes);
+    this.stats.recordAccepted(store.producedAtS[slot]);
+    if (this.trace) this.emit("enqueue", slot);
+    if (this.config.delayS > 0) {
+      store.place[slot] = Place.delayed;
+      this.delayedCount++;
+      this.kernel.schedule(this.config.delayS, this.publishDelayHandler, slot);
       return;
     }
-    this.store.place[slot] = Place.ready;
-    this.store.arrivedAtS[slot] = this.kernel.nowS;
-    this.readyRing.push(slot);
+    this.makeReady(slot);
+  }
+
+  /** The copy becomes visible: at the tail of its class (or FIFO group). */
+  private makeReady(slot: number): void {
+    const store = this.store;
+    store.place[slot] = Place.ready;
+    if (this.groups !== null) this.groups.pushTail(store.keyIndex[slot], slot);
+    else this.rings!.push(this.classOf(slot), slot);
     this.stats.changeReady(1);
-    if (this.trace) this.emit("enqueue", slot);
+    if (this.config.messageTtlS !== null) this.scheduleExpiry();
     this.dispatch();
   }
 
-  /** A copy arrived at a FIFO queue: dropped if a duplicate within the window, else queued in its group. */
-  private publishFifo(slot: number, groups: FifoGroups): void {
+  /**
+   * FIFO deduplication: a copy of a message published within the window is accepted and
+   * dropped; returns true when it was.
+   */
+  private droppedAsDuplicate(slot: number): boolean {
     const store = this.store;
     const messageId = store.messageId[slot];
-    if (this.recentIds !== null && !this.recentIds.tryApply(messageId, this.kernel.nowS)) {
-      // Accepted and dropped (SQS answers the send as a success). The ledger loses one copy:
-      // - the copy accepted earlier is still queued or in flight: the message keeps a copy;
-      // - it was processed, or dead-lettered: the message keeps that fate (dead-lettered is
-      //   right: SQS would not deliver this duplicate either, the message is in the DLQ);
-      // - it left without a fate (an at-most-once consumer acked it, then failed or crashed)
-      //   and this is the last copy: the message is lost. Deduplication did what SQS does; the
-      //   loss happened at the consumer, and FIFO_DEDUP_LOSS_CAUSE says so.
-      this.stats.fifoDeduplicated++;
-      if (this.trace) this.emit("deduplicate", slot);
-      this.ledger.removeCopy(messageId, FIFO_DEDUP_LOSS_CAUSE);
-      store.release(slot);
-      return;
+    if (this.recentIds!.tryApply(messageId, this.kernel.nowS)) return false;
+    // Accepted and dropped (SQS answers the send as a success). The ledger loses one copy:
+    // - the copy accepted earlier is still queued or in flight: the message keeps a copy;
+    // - it was processed, or dead-lettered: the message keeps that fate (dead-lettered is
+    //   right: SQS would not deliver this duplicate either, the message is in the DLQ);
+    // - it left without a fate (an at-most-once consumer acked it, then failed or crashed)
+    //   and this is the last copy: the message is lost. Deduplication did what SQS does; the
+    //   loss happened at the consumer, and FIFO_DEDUP_LOSS_CAUSE says so.
+    this.stats.fifoDeduplicated++;
+    if (this.trace) this.emit("deduplicate", slot);
+    this.ledger.removeCopy(messageId, FIFO_DEDUP_LOSS_CAUSE);
+    store.release(slot);
+    return true;
+  }
+
+  /**
+   * Makes room for the copy in `slot` under maxLength and maxBytes, dropping ready messages when
+   * the policy says so; false when the copy itself cannot go in.
+   */
+  private makeRoom(slot: number): boolean {
+    const policy = this.config.overflow;
+    // A blocking queue's producers waited for room; what was already on its way is taken in.
+    if (policy === "block") return true;
+    const capacity = this.capacity;
+    const sizeBytes = this.store.sizeBytes[slot];
+    if (capacity.largerThanLimit(sizeBytes)) return false;
+    const rings = this.rings!;
+    while (!capacity.fits(sizeBytes)) {
+      let victimClass = -1;
+      if (policy === "drop-head") {
+        victimClass = rings.highestNonEmpty();
+      } else if (policy === "drop-low-first") {
+        victimClass = rings.lowestNonEmpty();
+        if (victimClass > this.classOf(slot)) return false;
+      }
+      // Nothing to drop (other policies; or only messages still in their publish delay).
+      if (victimClass < 0) return false;
+      this.dropReady(rings.shiftFrom(victimClass), OVERFLOW_DROP_REASON[policy]!);
     }
-    store.place[slot] = Place.ready;
-    store.arrivedAtS[slot] = this.kernel.nowS;
-    groups.pushTail(store.keyIndex[slot], slot);
-    this.stats.changeReady(1);
-    if (this.trace) this.emit("enqueue", slot);
-    this.dispatch();
+    return true;
+  }
+
+  /** The copy in `slot` does not fit: the policy decides. Returns false when it is refused. */
+  private overflow(slot: number): boolean {
+    const store = this.store;
+    const policy = this.config.overflow;
+    if (policy === "reject-publish" || policy === "reject-to-dlq") {
+      this.overflowRejected++;
+      if (policy === "reject-publish") {
+        if (this.trace) this.emit("overflow-reject", slot);
+        this.ledger.removeCopy(store.messageId[slot], REJECTED_BY_FULL_QUEUE_CAUSE);
+        store.release(slot);
+        return false;
+      }
+      this.overflowDeadLettered++;
+      store.arrivedAtS[slot] = this.kernel.nowS;
+      this.capacity.stored(store.sizeBytes[slot]);
+      this.park(slot, MAXLEN_REASON);
+      return false;
+    }
+    this.overflowDropped++;
+    if (this.trace) this.emit("overflow-drop", slot);
+    const messageId = store.messageId[slot];
+    this.ledger.recordDropped(messageId, OVERFLOW_DROP_REASON[policy]!);
+    this.ledger.removeCopy(messageId, null);
+    store.release(slot);
+    return true;
+  }
+
+  /** A ready copy (already taken from the rings) is dropped to make room. */
+  private dropReady(slot: number, reason: string): void {
+    this.leaveReady(slot);
+    this.overflowDropped++;
+    if (this.trace) this.emit("overflow-drop", slot);
+    this.discard(slot, reason);
+  }
+
+  /** A ready copy (already taken from the rings) expired. */
+  private expire(slot: number): void {
+    this.leaveReady(slot);
+    this.expired++;
+    if (this.trace) this.emit("expire", slot);
+    if (this.config.expire === "dead-letter") this.park(slot, EXPIRED_REASON);
+    else this.discard(slot, EXPIRED_REASON);
+  }
+
+  private leaveReady(slot: number): void {
+    this.stats.changeReady(-1);
+    this.capacity.leaveWaiting(this.store.sizeBytes[slot]);
+  }
+
+  /** A stored copy is dropped on purpose, with `reason`. */
+  private discard(slot: number, reason: string): void {
+    const store = this.store;
+    const messageId = store.messageId[slot];
+    this.ledger.recordDropped(messageId, reason);
+    this.ledger.removeCopy(messageId, null);
+    this.capacity.unstored(store.sizeBytes[slot]);
+    store.release(slot);
+  }
+
+  /** The earliest expiry among the classes' heads gets a timer (unless one is due sooner). */
+  private scheduleExpiry(): void {
+    const ttlS = this.config.messageTtlS!;
+    const rings = this.rings!;
+    let earliestS = Number.POSITIVE_INFINITY;
+    for (let c = 0; c < this.classCount; c++) {
+      const head = rings.headOf(c);
+      if (head >= 0) earliestS = Math.min(earliestS, this.store.arrivedAtS[head] + ttlS);
+    }
+    if (earliestS >= this.expiryAtS) return;
+    this.kernel.cancel(this.expiryTimer);
+    this.expiryAtS = earliestS;
+    this.expiryTimer = this.kernel.scheduleAt(
+      Math.max(earliestS, this.kernel.nowS),
+      this.expiryHandler,
+    );
+  }
+
+  private expiryDue(): void {
+    this.expiryTimer = NO_EVENT;
+    this.expiryAtS = Number.POSITIVE_INFINITY;
+    const rings = this.rings!;
+    for (let c = 0; c < this.classCount; c++) {
+      for (let head = rings.headOf(c); head >= 0 && this.hasExpired(head); head = rings.headOf(c)) {
+        rings.shiftFrom(c);
+        this.expire(head);
+      }
+    }
+    this.scheduleExpiry();
+  }
+
+  private hasExpired(slot: number): boolean {
+    return this.kernel.nowS >= this.store.arrivedAtS[slot] + this.config.messageTtlS!;
+  }
+
+  /** The priority class of the copy in `slot`: its priority, capped at the highest class. */
+  private classOf(slot: number): number {
+    return Math.min(this.store.priority[slot], this.classCount - 1);
   }
 
   /** A token of group `target` is free to receive. */
@@ -182,6 +385,7 @@ export class TaskQueue {
     // FIFO: the message's group is free again; its next message goes once this one is gone.
     const unblocked = this.groups?.release(store.keyIndex[slot], slot);
     this.ledger.removeCopy(store.messageId[slot], null);
+    this.capacity.unstored(store.sizeBytes[slot]);
     store.release(slot);
     if (unblocked) this.dispatch();
   }
@@ -253,10 +457,22 @@ export class TaskQueue {
     }
   }
 
-  /** A message comes back as a new one (a requeue after its delay, a redrive). */
+  /**
+   * A message comes back as a new one (a requeue after its delay, a redrive): no capacity check
+   * and no publish delay, as it was accepted once.
+   */
   private enqueueAgain(slot: number, cause: number): void {
-    this.store.cause[slot] = cause;
-    this.publish(slot);
+    const store = this.store;
+    const sizeBytes = store.sizeBytes[slot];
+    store.cause[slot] = cause;
+    if (this.recentIds !== null && this.droppedAsDuplicate(slot)) {
+      this.capacity.unstored(sizeBytes);
+      return;
+    }
+    store.arrivedAtS[slot] = this.kernel.nowS;
+    this.capacity.enterWaiting(sizeBytes);
+    if (this.trace) this.emit("enqueue", slot);
+    this.makeReady(slot);
   }
 
   private dispatch(): void {
@@ -267,9 +483,12 @@ export class TaskQueue {
         this.deliver(groups.take(), waiting.shift());
       return;
     }
-    const ready = this.readyRing;
-    while (ready.size > 0 && waiting.size > 0) {
-      this.deliver(ready.shift(), waiting.shift());
+    const rings = this.rings!;
+    const expires = this.config.messageTtlS !== null;
+    while (rings.size > 0 && waiting.size > 0) {
+      const slot = rings.shift();
+      if (expires && this.hasExpired(slot)) this.expire(slot);
+      else this.deliver(slot, waiting.shift());
     }
   }
 
@@ -300,7 +519,7 @@ export class TaskQueue {
       slot,
       receipt,
     );
-    stats.changeReady(-1);
+    this.leaveReady(slot);
     this.inFlightCount++;
     stats.changeInFlight(1);
     if (this.trace) this.emit("deliver", slot, { receive: receiveCount });
@@ -341,8 +560,10 @@ export class TaskQueue {
     }
     store.place[slot] = Place.ready;
     if (this.groups !== null) this.groups.returnToHead(store.keyIndex[slot], slot);
-    else this.readyRing.push(slot);
+    else this.rings!.push(this.classOf(slot), slot);
     this.stats.changeReady(1);
+    this.capacity.enterWaiting(store.sizeBytes[slot]);
+    if (this.config.messageTtlS !== null) this.scheduleExpiry();
     this.dispatch();
   }
 
@@ -355,12 +576,18 @@ export class TaskQueue {
 
   /** Parks the message (no longer in flight) in the dead-letter queue. */
   private moveToDeadLetter(slot: number, reason: string): void {
+    const unblocked = this.groups?.release(this.store.keyIndex[slot], slot);
+    this.park(slot, reason);
+    if (unblocked) this.dispatch();
+  }
+
+  /** Puts the copy in `slot` (in no other place now) into the dead-letter queue. */
+  private park(slot: number, reason: string): void {
     const store = this.store;
     if (this.trace) {
       this.emit("dead-letter", slot, { receives: store.receiveCount[slot] });
     }
     const messageId = store.messageId[slot];
-    const unblocked = this.groups?.release(store.keyIndex[slot], slot);
     this.ledger.recordDeadLettered(messageId);
     this.ledger.removeCopy(messageId, null);
     store.place[slot] = Place.deadLettered;
@@ -368,7 +595,6 @@ export class TaskQueue {
     this.deadLetterReasons.set(reason, (this.deadLetterReasons.get(reason) ?? 0) + 1);
     this.stats.movedToDeadLetter++;
     this.stats.changeDlq(1);
-    if (unblocked) this.dispatch();
   }
 
   /** True when the copy in `slot` is in flight under delivery `receipt`. */
@@ -400,11 +626,45 @@ export class TaskQueue {
       const slot = this.groups.oldestHead(this.store.arrivedAtS);
       return slot === -1 ? null : this.store.arrivedAtS[slot];
     }
-    return this.readyRing.size === 0 ? null : this.store.arrivedAtS[this.readyRing.peek()];
+    // With priority classes, the oldest of the classes' heads (each class is in arrival order).
+    const rings = this.rings!;
+    let oldest: number | null = null;
+    for (let c = 0; c < rings.classCount; c++) {
+      const slot = rings.headOf(c);
+      if (slot === -1) continue;
+      const arrivedAtS = this.store.arrivedAtS[slot];
+      if (oldest === null || arrivedAtS < oldest) oldest = arrivedAtS;
+    }
+    return oldest;
   }
 
   /** Takes back token `token` of target `target` from the line (its instance stopped); true if it waited. */
   withdraw(target: number, token: number): boolean {
     return this.waitingTokens.remove(this.globalToken(target, token));
+  }
+}
+
+/** What a FIFO queue does not model, and policies that need what the queue lacks. */
+function checkQueueConfig(config: QueueConfig): void {
+  const problem = (what: string) => {
+    throw new ModelConfigError(`queue ${config.name}: ${what}`);
+  };
+  const limited = config.maxLength !== null || config.maxBytes !== null;
+  if (config.fifo && (limited || config.messageTtlS !== null || config.priorities > 1)) {
+    problem("capacity, message TTL and priorities are modeled on standard queues only");
+  }
+  if (limited === (config.overflow === "unbounded")) {
+    problem(`overflow '${config.overflow}' with ${limited ? "a" : "no"} maxLength or maxBytes`);
+  }
+  if (config.overflow === "drop-low-first" && config.priorities < 2) {
+    problem("overflow 'drop-low-first' needs priorities >= 2");
+  }
+  if (
+    !(Number.isInteger(config.priorities) && config.priorities >= 1 && config.priorities <= 255)
+  ) {
+    problem(`priorities must be a whole number from 1 to 255, got ${config.priorities}`);
+  }
+  if (!(config.delayS >= 0 && Number.isFinite(config.delayS))) {
+    problem(`delay must be finite and >= 0, got ${config.delayS}`);
   }
 }

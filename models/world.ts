@@ -21,9 +21,10 @@ import type {
 } from "./config.ts";
 import { Downstream } from "./downstream.ts";
 import { ModelConfigError } from "./errors.ts";
-import { makeIdempotencyStore } from "./idempotency.ts";
 import { Link, type LinkEnds } from "./link.ts";
+import { MessageIdSet } from "./messageIdSet.ts";
 import { MessageStore } from "./messages.ts";
+import { PriorityClasses } from "./priorityClasses.ts";
 import { Producer } from "./producer.ts";
 import { ProducerAnswer, ProducerClient } from "./producerClient.ts";
 import { ProducerSequences } from "./producerSequence.ts";
@@ -120,6 +121,9 @@ export class World {
         this.keyCount(queueConfig.name),
       );
       this.subscriptions.push(subscription);
+      if (queueConfig.priorities > 1) {
+        subscription.priorityClasses = new PriorityClasses(queueConfig.priorities);
+      }
       const queue = new TaskQueue(
         this.kernel,
         queueConfig,
@@ -405,13 +409,11 @@ export class World {
     const linkName = `${name}->${to}`;
     const subscriptions = destination.subscriptions();
     const { queue, topic } = destination;
-    // An idempotent producer's broker remembers which of its messages it has (producer id and
-    // sequence in Kafka) and drops another copy, acknowledging it all the same. (A topic checks
-    // sequence numbers itself, models/producerSequence.ts, as its log can lose records.)
-    const accepted =
-      config.idempotent && topic === null
-        ? makeIdempotencyStore({ kind: "conditional-write" })
-        : null;
+    // An idempotent producer's broker remembers which of its messages it has taken in (producer
+    // id and sequence in Kafka) and drops another copy, acknowledging it all the same; a copy a
+    // full queue refused was not taken in. (A topic checks sequence numbers itself,
+    // models/producerSequence.ts, as its log can lose records.)
+    const accepted = config.idempotent && topic === null ? new MessageIdSet() : null;
     let client: ProducerClient | null = null;
     // What travels back: a request tag and a ProducerAnswer.
     const ackLink = this.link(to, name, {
@@ -428,16 +430,23 @@ export class World {
         }
         const messageId = store.messageId[slot];
         const tag = store.requestTag[slot];
-        if (tag >= 0) ackLink.send(tag, ProducerAnswer.acknowledged);
-        if (accepted !== null && !accepted.tryApply(messageId, kernel.nowS)) {
+        queue!.settleInbound(slot, false);
+        if (accepted?.has(messageId)) {
+          if (tag >= 0) ackLink.send(tag, ProducerAnswer.acknowledged);
           this.stats.deduplicatedByBroker++;
           for (const subscription of subscriptions) subscription.ledger.removeCopy(messageId, null);
           store.release(slot);
           return;
         }
-        queue!.publish(slot);
+        // The queue first, then its answer: a refusal (a full queue) is answered as one.
+        const taken = queue!.publish(slot);
+        if (taken) accepted?.add(messageId);
+        if (tag >= 0) {
+          ackLink.send(tag, taken ? ProducerAnswer.acknowledged : ProducerAnswer.refused);
+        }
       },
       lost: (slot) => {
+        queue?.settleInbound(slot, true);
         const messageId = store.messageId[slot];
         if (trace) trace.emit(kernel.nowS, "link-loss", { msg: messageId, link: linkName });
         for (const subscription of subscriptions) {
@@ -464,6 +473,8 @@ export class World {
       config.idempotent && topic !== null
         ? new ProducerSequences(topic.config.partitions, (keyIndex) => topic.partitionOf(keyIndex))
         : null,
+      this.streams,
+      queue?.gate ?? null,
     );
     this.producerClients.push(client);
     const producer = new Producer(kernel, config, this.config.durationS, this.streams, (keyIndex) =>

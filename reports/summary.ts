@@ -20,6 +20,7 @@ import {
   ORDERING_KEYS,
   ORDERING_VIOLATION_KEYS,
   type Ordering,
+  PRIORITY_CLASS_KEYS,
   type RunResult,
   SCALING_KEYS,
   SUBSCRIPTION_KEYS,
@@ -60,6 +61,7 @@ function subscriptionObject(subscription: SubscriptionSummary): Record<string, J
     duplicatesSkipped: subscription.duplicatesSkipped,
     orderingViolations: subscription.orderingViolations,
     deadLetteredByReason: { ...subscription.deadLetteredByReason },
+    droppedByReason: { ...subscription.droppedByReason },
   };
   return pick(parts, SUBSCRIPTION_KEYS);
 }
@@ -107,6 +109,10 @@ export function summaryObject(summary: VariantSummary): Record<string, JsonValue
     backlog: pick(summary.backlog, BACKLOG_KEYS),
     scaling: pick(summary.scaling, SCALING_KEYS),
     alerts: alertsObject(summary.alerts),
+    publishWait: pick(summary.publishWait, LATENCY_KEYS),
+    byPriority: summary.byPriority.map((entry) =>
+      pick({ ...entry, latency: pick(entry.latency, LATENCY_KEYS) }, PRIORITY_CLASS_KEYS),
+    ),
   };
   return pick(parts, SUMMARY_KEYS);
 }

@@ -60,6 +60,7 @@ interface FatesSource {
   fates: Fates;
   lostByCause: Record<string, number>;
   duplicatesByCause: Record<string, number>;
+  droppedByReason?: Record<string, number>;
 }
 
 /** The source of a fates table in one variant; undefined where the variant lacks it. */
@@ -117,6 +118,7 @@ function fateRows(result: RunResult, source: SourcePick, conservedAlways: boolea
     count("processed", (f) => f.processed),
     count("dead-lettered", (f) => f.deadLettered),
     count("dropped", (f) => f.dropped),
+    ...causeRows(result, source, "dropped", (f) => f.droppedByReason ?? NO_CAUSES),
     count("pending at end", (f) => f.pending),
     count("lost", (f) => f.lost),
     ...causeRows(result, source, "lost", (f) => f.lostByCause),
@@ -146,6 +148,7 @@ function fatesSection(result: RunResult): Section {
       fates: s.fates,
       lostByCause: only?.lostByCause ?? NO_CAUSES,
       duplicatesByCause: only?.duplicatesByCause ?? NO_CAUSES,
+      droppedByReason: only?.droppedByReason ?? NO_CAUSES,
     };
   };
   return { title: "Message fates", rows: fateRows(result, source, true) };
@@ -319,6 +322,13 @@ const COUNTER_LABELS = {
   linkDuplicates: "link duplicates",
   eventsFired: "events fired",
   endS: "ended at",
+  overflowDropped: "dropped by a full queue",
+  overflowRejected: "publishes refused by a full queue",
+  overflowDeadLettered: "refused and dead-lettered (maxlen)",
+  publishBlockedS: "producers blocked by a full queue",
+  expired: "messages expired (TTL)",
+  rateLimitDelayed: "messages delayed by a producer rate limit",
+  rateLimitDropped: "messages dropped by a producer rate limit",
 } as const satisfies Record<keyof Counters, string>;
 
 /** Zero wherever there is a value (a variant may lack a subscription). */
@@ -336,15 +346,16 @@ function countersSection(result: RunResult): Section {
   const rows: TableRow[] = [];
   const hidden: string[] = [];
   for (const key of Object.keys(COUNTERS_KEYS) as (keyof Counters)[]) {
+    if (key === "endS") continue; // last, below
     const label = COUNTER_LABELS[key];
-    if (key === "endS") {
-      rows.push(row(result, label, (s) => text(formatDurationS(s.counters.endS))));
-      continue;
-    }
-    const counterRow = row(result, label, (s) => text(formatCount(s.counters[key])));
-    if (allZero(counterRow)) hidden.push(label);
+    // Counters of time (named ...S) read as durations.
+    const format = key.endsWith("S") ? formatDurationS : formatCount;
+    const counterRow = row(result, label, (s) => text(format(s.counters[key])));
+    const zero = result.variants.every((variant) => variant.summary.counters[key] === 0);
+    if (zero || allZero(counterRow)) hidden.push(label);
     else rows.push(counterRow);
   }
+  rows.push(row(result, COUNTER_LABELS.endS, (s) => text(formatDurationS(s.counters.endS))));
   const note =
     hidden.length === 0 ? undefined : `Zero in every variant, not shown: ${hidden.join(", ")}.`;
   return { title: "Counters", rows, ...(note === undefined ? {} : { note }) };
@@ -489,6 +500,58 @@ function downstreamNames(result: RunResult): string[] {
   return names;
 }
 
+/** The publish wait, when something made publishes wait (a link, retries, a blocked or rate-limited producer). */
+function publishWaitSections(result: RunResult): Section[] {
+  const waited = result.variants.some((variant) => (variant.summary.publishWait.maxS ?? 0) > 0);
+  if (!waited) return [];
+  return [latencySection(result, "Publish wait (producer to queue)", (s) => s.publishWait)];
+}
+
+/** Fates and latency per priority class, for queues with classes. */
+function prioritySections(result: RunResult): Section[] {
+  const names: string[] = [];
+  for (const variant of result.variants) {
+    for (const entry of variant.summary.byPriority) {
+      const name = `${entry.queue} priority ${entry.priority}`;
+      if (!names.includes(name)) names.push(name);
+    }
+  }
+  if (names.length === 0) return [];
+  const rows = names.flatMap((name) => {
+    const find = (s: VariantSummary) =>
+      s.byPriority.find((entry) => `${entry.queue} priority ${entry.priority}` === name);
+    const cell =
+      (pick: (entry: VariantSummary["byPriority"][number]) => string) => (s: VariantSummary) => {
+        const entry = find(s);
+        return text(entry === undefined ? NO_VALUE : pick(entry));
+      };
+    return [
+      row(
+        result,
+        `${name}: produced / processed / dropped`,
+        cell(
+          (e) =>
+            `${formatCount(e.produced)} / ${formatCount(e.processed)} / ${formatCount(e.dropped)}`,
+        ),
+      ),
+      row(
+        result,
+        `${name}: dead-lettered / lost / pending`,
+        cell(
+          (e) =>
+            `${formatCount(e.deadLettered)} / ${formatCount(e.lost)} / ${formatCount(e.pending)}`,
+        ),
+      ),
+      row(
+        result,
+        `${name}: latency p50 / p99`,
+        cell((e) => `${formatDurationS(e.latency.p50S)} / ${formatDurationS(e.latency.p99S)}`),
+      ),
+    ];
+  });
+  return [{ title: "By priority class", rows, note: "Class 0 is the lowest." }];
+}
+
 /**
  * Every section of the summary: overall fates, one fates table per subscription (when a variant
  * has several), latencies, throughput, ordering, counters, and expectations when there are any.
@@ -505,6 +568,8 @@ export function summarySections(result: RunResult): Section[] {
           ...subscriptionSections(result),
           latencySection(result, "End-to-end latency", (s) => s.latency),
           latencySection(result, "Queue wait", (s) => s.queueWait),
+          ...publishWaitSections(result),
+          ...prioritySections(result),
           throughputSection(result),
           backlogSection(result),
           orderingSection(result),

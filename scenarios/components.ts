@@ -2,12 +2,15 @@
 import type {
   KeyConfig,
   LinkConfig,
+  OverflowPolicy,
   ProducerConfig,
   ProducerPhase,
   QueueConfig,
+  RateLimitConfig,
   TopicConfig,
 } from "../models/config.ts";
-import { readDistribution } from "./distribution-syntax.ts";
+import { type DistributionSpec, distributionMean } from "../sim/distributions.ts";
+import { readDistribution, readSizeDistribution } from "./distribution-syntax.ts";
 import { ScenarioError } from "./errors.ts";
 import {
   Fields,
@@ -41,6 +44,32 @@ export const QUEUE_KEYS = [
   "maxReceives",
   "fifo",
   "deduplicationWindow",
+  "maxLength",
+  "maxBytes",
+  "overflow",
+  "diskLimit",
+  "messageTtl",
+  "expire",
+  "delay",
+  "priorities",
+];
+/** Queue fields modeled on standard queues only. */
+const STANDARD_QUEUE_KEYS = [
+  "maxLength",
+  "maxBytes",
+  "overflow",
+  "messageTtl",
+  "expire",
+  "priorities",
+];
+export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = [
+  "unbounded",
+  "drop-head",
+  "drop-tail",
+  "drop-low-first",
+  "reject-publish",
+  "reject-to-dlq",
+  "block",
 ];
 export const TOPIC_KEYS = [
   "name",
@@ -72,7 +101,10 @@ export const PRODUCER_KEYS = [
   "retryBackoff",
   "idempotent",
   "maxInFlight",
+  "priority",
+  "rateLimit",
 ];
+export const RATE_LIMIT_KEYS = ["rate", "burst", "onLimit"];
 /** Producer fields that only mean something when the producer waits for acknowledgements. */
 const ACKED_PRODUCER_KEYS = [
   "retries",
@@ -110,6 +142,12 @@ export const LIMITS = {
   seenTableCapacityMax: 100_000_000,
   /** Brokers of one topic's cluster (and so its replication factor). */
   brokersMax: 100,
+  queueLengthMax: 1_000_000_000,
+  queueMaxBytes: 1024 * TIB,
+  /** RabbitMQ allows x-max-priority up to 255 (and advises up to 10). */
+  prioritiesMax: 255,
+  /** A token bucket's burst, in messages. */
+  burstMax: 1_000_000_000,
 } as const;
 
 /** One key: no ordering or skew effects unless the scenario asks for them. */
@@ -170,7 +208,103 @@ export function readQueue(fields: Fields, name: string): QueueConfig {
     readDurationS,
     DEDUPLICATION_WINDOW_DEFAULT_S,
   );
-  return { name, visibilityTimeoutS, maxReceives, fifo, deduplicationWindowS };
+  return {
+    name,
+    visibilityTimeoutS,
+    maxReceives,
+    fifo,
+    deduplicationWindowS,
+    ...readQueueLimits(fields, fifo),
+  };
+}
+
+/** Capacity and overflow, disk limit, TTL and expiry, publish delay, priority classes. */
+function readQueueLimits(
+  fields: Fields,
+  fifo: boolean,
+): Omit<
+  QueueConfig,
+  "name" | "visibilityTimeoutS" | "maxReceives" | "fifo" | "deduplicationWindowS"
+> {
+  if (fifo) {
+    for (const key of STANDARD_QUEUE_KEYS) {
+      if (fields.has(key)) {
+        fields.refuse(
+          key,
+          "fifo: false",
+          `'${key}' is modeled on standard queues only (fifo: false)`,
+        );
+      }
+    }
+  }
+  const maxLength = fields.read<number | null>(
+    "maxLength",
+    (n, p) => readWholeNumber(n, p, 1, LIMITS.queueLengthMax),
+    null,
+  );
+  const maxBytes = fields.read<number | null>(
+    "maxBytes",
+    (n, p) => readBytes(n, p, 1, LIMITS.queueMaxBytes),
+    null,
+  );
+  const priorities = fields.read(
+    "priorities",
+    (n, p) => readWholeNumber(n, p, 1, LIMITS.prioritiesMax),
+    1,
+  );
+  const limited = maxLength !== null || maxBytes !== null;
+  // RabbitMQ's default overflow behaviour is drop-head.
+  const overflow = fields.read(
+    "overflow",
+    (n, p) => readChoice(n, p, OVERFLOW_POLICIES),
+    limited ? "drop-head" : "unbounded",
+  );
+  if (limited && overflow === "unbounded") {
+    fields.refuse(
+      "overflow",
+      "a policy for a full queue",
+      "overflow 'unbounded' contradicts maxLength or maxBytes: choose drop-head, drop-tail, drop-low-first, reject-publish, reject-to-dlq or block",
+    );
+  }
+  if (!limited && overflow !== "unbounded") {
+    fields.refuse(
+      "overflow",
+      "maxLength or maxBytes",
+      `overflow '${overflow}' needs a capacity: give maxLength or maxBytes`,
+    );
+  }
+  if (overflow === "drop-low-first" && priorities < 2) {
+    fields.refuse(
+      "overflow",
+      "priorities >= 2",
+      "overflow 'drop-low-first' needs priority classes: give priorities >= 2",
+    );
+  }
+  const diskLimitBytes = fields.read<number | null>(
+    "diskLimit",
+    (n, p) => readBytes(n, p, 1, LIMITS.queueMaxBytes),
+    null,
+  );
+  const messageTtlS = fields.read<number | null>("messageTtl", positiveDuration, null);
+  if (messageTtlS === null && fields.has("expire")) {
+    fields.refuse("expire", "messageTtl", "'expire' applies only with a messageTtl");
+  }
+  const expire = fields.read(
+    "expire",
+    (n, p) => readChoice(n, p, ["drop", "dead-letter"] as const),
+    "drop",
+  );
+  const delayS = fields.read("delay", readDurationS, 0);
+  return {
+    maxLength,
+    maxBytes,
+    overflow,
+    diskLimitBytes,
+    messageTtlS,
+    expire,
+    delayS,
+    priorities,
+  };
 }
 
 export function readTopic(fields: Fields, name: string): TopicConfig {
@@ -309,11 +443,16 @@ export function readProducer(fields: Fields, name: string, ctx: Context): Produc
   );
   const { phases, repeatPhases } = readLoad(fields, ctx.durationS - startS);
   const keys = fields.read<KeyConfig>("keys", readKeys, KEYS_DEFAULT);
-  const messageSizeBytes = fields.read(
+  const { messageSizeBytes, messageSizeDistribution } = fields.read(
     "messageSize",
-    (n, p) => readBytes(n, p, 1, LIMITS.messageSizeMaxBytes),
-    MESSAGE_SIZE_DEFAULT_BYTES,
+    readMessageSize,
+    { messageSizeBytes: MESSAGE_SIZE_DEFAULT_BYTES, messageSizeDistribution: null },
   );
+  if (fields.has("priority") && ctx.names.kindOf(to) === "topic") {
+    fields.refuse("priority", "a queue in 'to'", "'priority' applies only to producers of a queue");
+  }
+  const priority = fields.read("priority", readPriority, 0);
+  const rateLimit = fields.read<RateLimitConfig | null>("rateLimit", readRateLimit, null);
   const acks = fields.read(
     "acks",
     (n, p) => readChoice(n, p, ["none", "leader", "all"] as const),
@@ -362,6 +501,66 @@ export function readProducer(fields: Fields, name: string, ctx: Context): Produc
       (n, p) => readWholeNumber(n, p, 1, 1_000_000),
       MAX_IN_FLIGHT_DEFAULT,
     ),
+    messageSizeDistribution,
+    priority,
+    rateLimit,
+  };
+}
+
+/**
+ * `messageSize`: a fixed size (`2KiB`, or `{ constant: 2KiB }`), or a distribution of sizes
+ * (`{ lognormal: { median: 2KiB, p99: 64KiB } }`), whose mean is kept as the nominal size.
+ */
+function readMessageSize(
+  node: RawNode,
+  path: string,
+): Pick<ProducerConfig, "messageSizeBytes" | "messageSizeDistribution"> {
+  if (node.kind === "scalar") {
+    return {
+      messageSizeBytes: readBytes(node, path, 1, LIMITS.messageSizeMaxBytes),
+      messageSizeDistribution: null,
+    };
+  }
+  const spec: DistributionSpec = readSizeDistribution(node, path);
+  if (spec.kind === "constant") {
+    if (spec.value < 1 || spec.value > LIMITS.messageSizeMaxBytes) {
+      fail(node, joinPath(path, "constant"), "a size from 1B to 1GiB");
+    }
+    return { messageSizeBytes: spec.value, messageSizeDistribution: null };
+  }
+  const meanBytes = distributionMean(spec);
+  return {
+    messageSizeBytes: Math.min(LIMITS.messageSizeMaxBytes, Math.max(1, Math.round(meanBytes))),
+    messageSizeDistribution: spec,
+  };
+}
+
+/** `low` (0), `high` (the queue's highest class: 255, capped by the queue) or a whole number. */
+function readPriority(node: RawNode, path: string): number {
+  if (node.kind === "scalar" && node.value === "low") return 0;
+  if (node.kind === "scalar" && node.value === "high") return LIMITS.prioritiesMax;
+  if (node.kind === "scalar" && typeof node.value === "number") {
+    return readWholeNumber(node, path, 0, LIMITS.prioritiesMax);
+  }
+  return fail(node, path, `'low', 'high' or a whole number from 0 to ${LIMITS.prioritiesMax}`);
+}
+
+function readRateLimit(node: RawNode, path: string): RateLimitConfig {
+  const fields = Fields.open(
+    node,
+    path,
+    RATE_LIMIT_KEYS,
+    "a rate limit { rate: 100/s, burst: 20, onLimit: wait }",
+  );
+  const ratePerS = readRatePerS(
+    fields.required("rate", "a rate > 0 like 100/s"),
+    fields.pathOf("rate"),
+  );
+  if (ratePerS <= 0) fail(fields.get("rate")!, fields.pathOf("rate"), "a rate > 0 like 100/s");
+  return {
+    ratePerS,
+    burst: fields.read("burst", (n, p) => readWholeNumber(n, p, 1, LIMITS.burstMax), 1),
+    onLimit: fields.read("onLimit", (n, p) => readChoice(n, p, ["wait", "drop"] as const), "wait"),
   };
 }
 

@@ -16,3 +16,12 @@ export function erlangC(c: number, a: number): number {
 export function mmcMeanWaitS(c: number, lambdaPerS: number, muPerS: number): number {
   return erlangC(c, lambdaPerS / muPerS) / (c * muPerS - lambdaPerS);
 }
+
+/**
+ * M/M/1/K: the probability that an arrival finds the system full (K messages: one in service,
+ * K - 1 waiting), by PASTA the fraction of arrivals lost: (1 - rho) rho^K / (1 - rho^(K+1)),
+ * for rho = lambda / mu != 1 (Kleinrock, Queueing Systems vol. 1, section 3.6).
+ */
+export function mm1kBlockingProbability(rho: number, k: number): number {
+  return ((1 - rho) * rho ** k) / (1 - rho ** (k + 1));
+}

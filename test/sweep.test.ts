@@ -160,6 +160,8 @@ describe("sweeps", () => {
       "backlog",
       "scaling",
       "alerts",
+      "publishWait",
+      "byPriority",
       "expectations",
     ]);
     // Each run's summary is the one a single `run` of that seed and variant writes.

@@ -201,6 +201,14 @@ export function configProblems(config: ScenarioConfig): string[] {
       finite(q.deduplicationWindowS) && q.deduplicationWindowS >= 0,
       `${q.name}.deduplicationWindowS`,
     );
+    const limited = q.maxLength !== null || q.maxBytes !== null;
+    check(q.maxLength === null || wholeAtLeast(q.maxLength, 1), `${q.name}.maxLength`);
+    check(q.maxBytes === null || wholeAtLeast(q.maxBytes, 1), `${q.name}.maxBytes`);
+    check(limited === (q.overflow !== "unbounded"), `${q.name}.overflow ${q.overflow}`);
+    check(!q.fifo || (!limited && q.messageTtlS === null), `${q.name}: FIFO with capacity or TTL`);
+    check(wholeAtLeast(q.priorities, 1) && q.priorities <= 255, `${q.name}.priorities`);
+    check(q.messageTtlS === null || q.messageTtlS > 0, `${q.name}.messageTtlS`);
+    check(finite(q.delayS) && q.delayS >= 0, `${q.name}.delayS`);
   }
   // Topics arrive with streams; a config without them has none.
   for (const t of config.topics ?? []) {
@@ -249,6 +257,14 @@ export function configProblems(config: ScenarioConfig): string[] {
     check(wholeAtLeast(p.keys.count, 1), `${p.name}.keys.count`);
     check(p.keys.skew === "uniform" || p.keys.skew === "zipf", `${p.name}.keys.skew`);
     check(finite(p.keys.zipfExponent) && p.keys.zipfExponent > 0, `${p.name}.keys.zipfExponent`);
+    const sizes = distributionProblem(p.messageSizeDistribution);
+    check(sizes === null, `${p.name}.messageSizeDistribution: ${sizes}`);
+    check(wholeAtLeast(p.messageSizeBytes, 1), `${p.name}.messageSizeBytes`);
+    check(wholeAtLeast(p.priority, 0) && p.priority <= 255, `${p.name}.priority`);
+    check(
+      p.rateLimit === null || (p.rateLimit.ratePerS > 0 && wholeAtLeast(p.rateLimit.burst, 1)),
+      `${p.name}.rateLimit`,
+    );
   }
   for (const c of config.consumers) {
     const source =

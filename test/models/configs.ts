@@ -25,6 +25,9 @@ export function producer(ratePerS: number, extra: Partial<ProducerConfig> = {}):
     retryBackoffS: 0.1,
     idempotent: false,
     maxInFlight: 5,
+    messageSizeDistribution: null,
+    priority: 0,
+    rateLimit: null,
     ...extra,
   };
 }
@@ -36,6 +39,14 @@ export function queue(extra: Partial<QueueConfig> = {}): QueueConfig {
     maxReceives: null,
     fifo: false,
     deduplicationWindowS: 300,
+    maxLength: null,
+    maxBytes: null,
+    overflow: "unbounded",
+    diskLimitBytes: null,
+    messageTtlS: null,
+    expire: "drop",
+    delayS: 0,
+    priorities: 1,
     ...extra,
   };
 }

@@ -232,7 +232,7 @@ describe("offsets never go backwards within a partition", () => {
 /** The private state of a task queue's ready side. */
 interface QueueInternals {
   kernel: Kernel;
-  readyRing: { push(slot: number): void };
+  rings: { push(priorityClass: number, slot: number): void; size: number };
 }
 
 describe("no message both acked and pending", () => {
@@ -245,7 +245,8 @@ describe("no message both acked and pending", () => {
       const queue = internals<QueueInternals>(this);
       if (current && ackedAtS === null && queue.kernel.nowS > 30) {
         ackedAtS = queue.kernel.nowS;
-        queue.readyRing.push(slot);
+        // Pushed back on the ready rings as if the ack had not deleted it (lowest class).
+        queue.rings.push(0, slot);
       }
     });
     const error = brokenRun(queueRun);

@@ -74,6 +74,13 @@ const NO_STREAM_COUNTERS = {
   partitionDrops: 0,
   leaderElections: 0,
   truncatedRecords: 0,
+  overflowDropped: 0,
+  overflowRejected: 0,
+  overflowDeadLettered: 0,
+  publishBlockedS: 0,
+  expired: 0,
+  rateLimitDelayed: 0,
+  rateLimitDropped: 0,
 } as const satisfies Partial<Counters>;
 
 /** No downstream calls in this fixture. */
@@ -100,6 +107,16 @@ const FIXED_SCALING = {
   scaleUps: 0,
   scaleDowns: 0,
 } as const satisfies Scaling;
+/** Producers published straight into their queue. */
+const NO_PUBLISH_WAIT = {
+  count: 980,
+  meanS: 0,
+  p50S: 0,
+  p95S: 0,
+  p99S: 0,
+  p999S: 0,
+  maxS: 0,
+} as const satisfies LatencyStats;
 
 /** Subscriptions of the first variant: their fates sum to the variant's. */
 function stormSubscriptions(): SubscriptionSummary[] {
@@ -125,6 +142,7 @@ function stormSubscriptions(): SubscriptionSummary[] {
       duplicatesSkipped: 0,
       orderingViolations: 0,
       deadLetteredByReason: {},
+      droppedByReason: {},
     },
     {
       name: "events/audit",
@@ -147,6 +165,7 @@ function stormSubscriptions(): SubscriptionSummary[] {
       duplicatesSkipped: 0,
       orderingViolations: 2,
       deadLetteredByReason: {},
+      droppedByReason: {},
     },
   ];
 }
@@ -216,6 +235,8 @@ export function smallRunResult(): RunResult {
           backlog: { depthMax: 1041, depthMaxAtS: 24.5, drainedAtS: 51.25, timeToDrainS: 26.75 },
           scaling: FIXED_SCALING,
           alerts: {},
+          publishWait: NO_PUBLISH_WAIT,
+          byPriority: [],
         },
         series: series(true),
       },
@@ -277,6 +298,7 @@ export function smallRunResult(): RunResult {
               duplicatesSkipped: 0,
               orderingViolations: 0,
               deadLetteredByReason: {},
+              droppedByReason: {},
             },
           ],
           calls: NO_CALLS,
@@ -290,6 +312,8 @@ export function smallRunResult(): RunResult {
           backlog: { depthMax: 130, depthMaxAtS: 23, drainedAtS: 41.5, timeToDrainS: 18.5 },
           scaling: FIXED_SCALING,
           alerts: {},
+          publishWait: NO_PUBLISH_WAIT,
+          byPriority: [],
         },
         series: series(false),
       },
@@ -318,6 +342,7 @@ export function singleSubscriptionRunResult(): RunResult {
       duplicatesSkipped: 0,
       orderingViolations: 2,
       deadLetteredByReason: {},
+      droppedByReason: {},
     },
   ];
   storm.ordering.first = { ...storm.ordering.first!, subscription: "payments" };

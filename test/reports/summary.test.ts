@@ -37,10 +37,12 @@ describe("summaryJson", () => {
       "callRoutes",
       "downstreams",
       "contention",
-      "expectations",
       "backlog",
       "scaling",
       "alerts",
+      "publishWait",
+      "byPriority",
+      "expectations",
     ]);
     expect(Object.keys(variant.fates)).toEqual([
       "produced",
@@ -88,6 +90,13 @@ describe("summaryJson", () => {
       "linkDuplicates",
       "eventsFired",
       "endS",
+      "overflowDropped",
+      "overflowRejected",
+      "overflowDeadLettered",
+      "publishBlockedS",
+      "expired",
+      "rateLimitDelayed",
+      "rateLimitDropped",
     ]);
     expect(Object.keys(variant.expectations[0])).toEqual(["text", "metric", "observed", "passed"]);
   });
@@ -129,6 +138,7 @@ describe("summaryJson", () => {
       "duplicatesSkipped",
       "orderingViolations",
       "deadLetteredByReason",
+      "droppedByReason",
     ]);
     expect(Object.keys(audit.fates)).toEqual(Object.keys(storm.fates));
     expect(Object.keys(audit.lostByCause)).toEqual([
@@ -305,7 +315,10 @@ describe("summaryMarkdown", () => {
         "duplicates dropped by the broker, producer retries, producer gave up, " +
         "copies refused out of sequence (idempotent producer), " +
         "sends dropped by network partitions, leader elections, records truncated on failover, " +
-        "link duplicates._",
+        "link duplicates, dropped by a full queue, publishes refused by a full queue, " +
+        "refused and dead-lettered (maxlen), producers blocked by a full queue, " +
+        "messages expired (TTL), messages delayed by a producer rate limit, " +
+        "messages dropped by a producer rate limit._",
     );
     const result = smallRunResult();
     result.variants[1].summary.counters.partitionDrops = 7;

@@ -73,7 +73,7 @@ describe("unknown keys", () => {
   it("list the keys when nothing is close", () => {
     const text = scenarioText({ queues: "  - { name: orders, zzzzzzzz: 1 }" });
     expect(messageOf(text)).toBe(
-      "x.yaml:4:21: queues.orders.zzzzzzzz: unknown key 'zzzzzzzz' (expected one of: name, system, visibilityTimeout, maxReceives, fifo, deduplicationWindow)",
+      "x.yaml:4:21: queues.orders.zzzzzzzz: unknown key 'zzzzzzzz' (expected one of: name, system, visibilityTimeout, maxReceives, fifo, deduplicationWindow, maxLength, maxBytes, overflow, diskLimit, messageTtl, expire, delay, priorities)",
     );
   });
 
@@ -370,7 +370,7 @@ describe("expectations", () => {
 
   it("say when a short name is ambiguous", () => {
     expect(withExpect("{ p99S: 1 }")).toBe(
-      "x.yaml:3:17: expect.p99S: 'p99S' is ambiguous: say latency.p99S or queueWait.p99S",
+      "x.yaml:3:17: expect.p99S: 'p99S' is ambiguous: say latency.p99S or queueWait.p99S or publishWait.p99S",
     );
   });
 

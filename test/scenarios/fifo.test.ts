@@ -26,6 +26,14 @@ describe("FIFO queues in a scenario", () => {
       maxReceives: null,
       fifo: true,
       deduplicationWindowS: 300,
+      maxLength: null,
+      maxBytes: null,
+      overflow: "unbounded",
+      diskLimitBytes: null,
+      messageTtlS: null,
+      expire: "drop",
+      delayS: 0,
+      priorities: 1,
     });
     expect(
       queueOf("  - { name: orders, fifo: true, deduplicationWindow: 1ms }").deduplicationWindowS,
