@@ -5,6 +5,7 @@
 import { pathToFileURL } from "node:url";
 import { benchEndToEnd } from "./endToEnd.ts";
 import { benchKernel } from "./kernel.ts";
+import { benchMm1 } from "./mm1.ts";
 
 export interface BenchRow {
   figure: string;
@@ -49,9 +50,39 @@ export const benchEntries: BenchEntry[] = [
       ];
     },
   },
+  {
+    name: "mm1",
+    run: () => {
+      const result = benchMm1();
+      const mib = (bytes: number | null) => (bytes === null ? 0 : bytes / 1024 ** 2);
+      return [
+        {
+          figure: `M/M/1 rho 0.9, full model (${result.customers} customers)`,
+          value: result.modelCustomersPerS,
+          baseline: result.bareCustomersPerS,
+          unit: "customers/s",
+        },
+        {
+          figure: "queuelab run mm1, 1M customers, report included",
+          value: result.commandS,
+          baseline: null,
+          unit: "s",
+        },
+        {
+          // Baseline: the 1M run's peak; the ratio is the growth for a run ten times longer.
+          figure: "peak RSS of a 10M-customer run (baseline: 1M)",
+          value: mib(result.peakRss10MBytes),
+          baseline: mib(result.peakRss1MBytes),
+          unit: "MiB",
+        },
+      ];
+    },
+  },
 ];
 
-function formatRate(value: number): string {
+function formatRate(value: number, unit: string): string {
+  if (unit === "s") return value.toFixed(2);
+  if (unit === "MiB") return value.toFixed(0);
   return value >= 1e6 ? `${(value / 1e6).toFixed(2)} M` : `${(value / 1e3).toFixed(1)} k`;
 }
 
@@ -60,8 +91,8 @@ function printTable(rows: BenchRow[]): void {
   for (const row of rows) {
     lines.push([
       row.figure,
-      `${formatRate(row.value)} ${row.unit}`,
-      row.baseline === null ? "-" : `${formatRate(row.baseline)} ${row.unit}`,
+      `${formatRate(row.value, row.unit)} ${row.unit}`,
+      row.baseline === null ? "-" : `${formatRate(row.baseline, row.unit)} ${row.unit}`,
       row.baseline === null ? "-" : (row.value / row.baseline).toFixed(2),
     ]);
   }
