@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { benchEndToEnd } from "./endToEnd.ts";
 import { benchKernel } from "./kernel.ts";
 import { benchMm1 } from "./mm1.ts";
+import { benchLarge, benchSweep } from "./scale.ts";
 
 export interface BenchRow {
   figure: string;
@@ -17,7 +18,7 @@ export interface BenchRow {
 
 export interface BenchEntry {
   name: string;
-  run: () => BenchRow[];
+  run: () => BenchRow[] | Promise<BenchRow[]>;
 }
 
 /** Every benchmark, in the order printed. */
@@ -78,11 +79,41 @@ export const benchEntries: BenchEntry[] = [
       ];
     },
   },
+  {
+    name: "sweep",
+    run: async () => {
+      const result = await benchSweep();
+      return [
+        {
+          // Baseline: the same sweep on one worker thread; the ratio is the speed-up.
+          figure: "sweep of mmc, 40 seeds x 2 variants, report included, 2 workers (baseline: 1)",
+          value: result.twoWorkers,
+          baseline: result.oneWorker,
+          unit: "runs/s",
+        },
+      ];
+    },
+  },
+  {
+    name: "large",
+    run: () => {
+      const result = benchLarge();
+      return [
+        {
+          figure: `large scenario (bench/large.yaml, ${result.messages} messages)`,
+          value: result.seconds,
+          baseline: null,
+          unit: "s",
+        },
+      ];
+    },
+  },
 ];
 
 function formatRate(value: number, unit: string): string {
   if (unit === "s") return value.toFixed(2);
   if (unit === "MiB") return value.toFixed(0);
+  if (value < 1e3) return value.toFixed(1);
   return value >= 1e6 ? `${(value / 1e6).toFixed(2)} M` : `${(value / 1e3).toFixed(1)} k`;
 }
 
@@ -107,13 +138,13 @@ function printTable(rows: BenchRow[]): void {
   }
 }
 
-export function runBenches(entries: BenchEntry[] = benchEntries): BenchRow[] {
+export async function runBenches(entries: BenchEntry[] = benchEntries): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  for (const entry of entries) rows.push(...entry.run());
+  for (const entry of entries) rows.push(...(await entry.run()));
   return rows;
 }
 
 // Run only when invoked as the script, so the entries can be imported.
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  printTable(runBenches());
+  printTable(await runBenches());
 }
