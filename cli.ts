@@ -35,7 +35,7 @@ import {
 } from "./scenarios/index.ts";
 import { parseDurationBudgetS, parseEventsBudget } from "./scenarios/limits.ts";
 import { presetDetails, presetList, unknownPreset } from "./scenarios/presetListing.ts";
-import { formatStory, replay } from "./scenarios/replay.ts";
+import { firstFailingSeed, formatStory, replay } from "./scenarios/replay.ts";
 import { failedExpectations, runScenario } from "./scenarios/run.ts";
 import { shrink } from "./scenarios/shrink.ts";
 import {
@@ -192,6 +192,8 @@ interface ReplayArgs {
   key?: string;
   set: string[];
   trace?: string;
+  untilFailure: boolean;
+  maxSeeds: number;
 }
 
 /** Re-runs one variant and prints the life story of a message or of a key's messages. */
@@ -208,7 +210,20 @@ function replayCommand(args: ReplayArgs): number {
       `--variant ${variant}: no such variant; the variants are ${names.join(", ")}`,
     );
   }
-  const seed = args.seed ?? loaded.seed;
+  let seed = args.seed ?? loaded.seed;
+  if (args.untilFailure) {
+    const found = firstFailingSeed(loaded, variant, seed, args.maxSeeds, (s) =>
+      process.stderr.write(`seed ${s}\r`),
+    );
+    if (found === null) {
+      process.stdout.write(
+        `${loaded.name} / ${variant} met its expectations at seeds ${seed} to ${seed + args.maxSeeds - 1}\n`,
+      );
+      return EXIT_OK;
+    }
+    process.stdout.write(`first broken expectation at seed ${found}\n`);
+    seed = found;
+  }
   const key =
     args.key === undefined
       ? undefined
@@ -491,10 +506,22 @@ export function main(argv: string[]): void {
             type: "string",
             describe: "also write the full JSON Lines trace here",
           })
+          .option("until-failure", {
+            type: "boolean",
+            default: false,
+            describe:
+              "from --seed on, find the first seed at which the variant breaks an expectation, and tell the story there",
+          })
+          .option("max-seeds", {
+            type: "number",
+            default: 1000,
+            describe: "seeds --until-failure tries at most",
+          })
           .example("$0 replay visibility-timeout --message 42", "what happened to message 42")
+          .example("$0 replay ordering --variant standard-queue --seed 1 --key k0", "a key's story")
           .example(
-            "$0 replay ordering --variant standard-queue --seed 1 --key k0",
-            "a key's story",
+            "$0 replay flaky-network --key k3 --until-failure",
+            "the first failing seed, and the key's story there",
           ),
       (args) => guarded(() => replayCommand(args as unknown as ReplayArgs)),
     )

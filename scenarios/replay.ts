@@ -70,6 +70,27 @@ export function replay(loaded: LoadedScenario, options: ReplayOptions): Replay {
   }
 }
 
+/**
+ * The first seed from `fromSeed` on (at most `maxSeeds` of them) at which the variant breaks an
+ * expectation, or null: what `replay --until-failure` tells the story of.
+ */
+export function firstFailingSeed(
+  loaded: LoadedScenario,
+  variantName: string,
+  fromSeed: number,
+  maxSeeds: number,
+  onSeed?: (seed: number) => void,
+): number | null {
+  const variant = loaded.variants.find((v) => v.name === variantName);
+  if (variant === undefined) throw new RangeError(`no variant named '${variantName}'`);
+  for (let seed = fromSeed; seed < fromSeed + maxSeeds; seed++) {
+    onSeed?.(seed);
+    const { summary } = simulate(variant.config, { seed, variantName });
+    if (summary.expectations.some((e) => !e.passed)) return seed;
+  }
+  return null;
+}
+
 /** What each trace event means, as a phrase; fields fill the blanks. */
 const PHRASES: Record<string, (f: StoryEvent["fields"]) => string> = {
   produce: (f) => `produced by ${f.producer} (key ${f.key})`,
