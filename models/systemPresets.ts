@@ -363,11 +363,49 @@ const celery: SystemPreset = {
   ],
 };
 
+const CLOUD_TASKS_DOCS = "Google Cloud Tasks documentation (queue configuration)";
+
+const cloudTasks: SystemPreset = {
+  name: "cloud-tasks",
+  kind: "queue",
+  description: "Google Cloud Tasks queue dispatching to an HTTP handler",
+  broker: [
+    {
+      field: "visibilityTimeout",
+      value: "10m",
+      source: `HTTP dispatch deadline 10 min: a task not answered by then is retried (${CLOUD_TASKS_DOCS})`,
+    },
+    {
+      field: "maxReceives",
+      value: 100,
+      source: `retryConfig maxAttempts 100 by default (${CLOUD_TASKS_DOCS})`,
+    },
+  ],
+  producer: [
+    {
+      field: "acks",
+      value: "all",
+      source: `CreateTask returns once the task is stored (${CLOUD_TASKS_DOCS})`,
+    },
+  ],
+  consumer: [
+    {
+      field: "commit",
+      value: "after-processing",
+      source: `a task is done when its handler answers 2xx (${CLOUD_TASKS_DOCS})`,
+    },
+  ],
+  notModeled: [
+    "the backoff between attempts (0.1 s doubling 16 times, then linear, up to 1 h): a failed handler is retried after `nackDelay`; for the real backoff make the handler a downstream call with retryAt: broker and retry: cloud-tasks",
+    "maxDispatchesPerSecond 500 with a burst of 100, and maxConcurrentDispatches 1000",
+    "a task that fails after its last attempt is deleted, not dead-lettered (queuelab dead-letters it, counted)",
+  ],
+};
+
 export const SYSTEM_PRESETS: Record<string, SystemPreset> = Object.fromEntries(
-  [kafka, sqs, sqsFifo, rabbitmq, rabbitmqQuorum, pubsub, kinesis, pulsar, celery].map((p) => [
-    p.name,
-    p,
-  ]),
+  [kafka, sqs, sqsFifo, rabbitmq, rabbitmqQuorum, pubsub, kinesis, pulsar, celery, cloudTasks].map(
+    (p) => [p.name, p],
+  ),
 );
 
 export const SYSTEM_PRESET_NAMES: readonly string[] = Object.keys(SYSTEM_PRESETS);
