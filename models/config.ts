@@ -163,6 +163,11 @@ export interface QueueConfig {
   delayS: number;
   /** Priority classes (RabbitMQ x-max-priority): higher classes are delivered first; 1: none. */
   priorities: number;
+  /**
+   * When a consumer instance crashes, its unacked deliveries go back to the queue at once (the
+   * broker sees the connection close, as RabbitMQ does) instead of after the visibility timeout.
+   */
+  requeueOnDisconnect: boolean;
 }
 
 /**

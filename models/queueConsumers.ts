@@ -355,6 +355,10 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
         this.release(token, "consumer crashed after ack (at-most-once)");
       } else if (this.queue.holds(this.tokenSlot[token], this.tokenReceipt[token])) {
         this.store.crashed[this.tokenSlot[token]] = 1;
+        // A broker that sees the connection close requeues the delivery now (RabbitMQ).
+        if (this.queue.config.requeueOnDisconnect) {
+          this.queue.disconnected(this.tokenSlot[token], this.tokenReceipt[token]);
+        }
       }
     }
     this.tokenReceipt[token] = -1;

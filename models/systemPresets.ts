@@ -192,6 +192,11 @@ const rabbitmq: SystemPreset = {
       value: "30m",
       source: `consumer_timeout 30 min: an unacked delivery's channel is closed and it is requeued (${RABBIT_DOCS}, consumers)`,
     },
+    {
+      field: "requeueOnDisconnect",
+      value: true,
+      source: `unacked deliveries are requeued when their channel or connection closes (${RABBIT_DOCS}, confirms)`,
+    },
   ],
   producer: [
     {

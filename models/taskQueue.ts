@@ -406,6 +406,15 @@ export class TaskQueue {
     }
   }
 
+  /** The connection of the consumer holding this delivery closed: it is visible again now. */
+  disconnected(slot: number, receipt: number): void {
+    if (!this.holds(slot, receipt)) return;
+    this.kernel.cancel(this.store.timer[slot]);
+    this.store.crashed[slot] = 0;
+    if (this.trace) this.emit("requeue-on-disconnect", slot);
+    this.returnToQueue(slot, CauseCode["redelivery-after-crash"]);
+  }
+
   /** A consumer gave up on the message: it goes to the dead-letter queue with `reason`. */
   deadLetter(slot: number, receipt: number, reason: string): void {
     if (!this.holds(slot, receipt)) {

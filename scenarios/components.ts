@@ -40,6 +40,7 @@ import { closestMatch } from "./suggest.ts";
 export const QUEUE_KEYS = [
   "name",
   "system",
+  "requeueOnDisconnect",
   "visibilityTimeout",
   "maxReceives",
   "fifo",
@@ -215,6 +216,7 @@ export function readQueue(fields: Fields, name: string): QueueConfig {
     fifo,
     deduplicationWindowS,
     ...readQueueLimits(fields, fifo),
+    requeueOnDisconnect: fields.read("requeueOnDisconnect", readBoolean, false),
   };
 }
 
@@ -224,7 +226,7 @@ function readQueueLimits(
   fifo: boolean,
 ): Omit<
   QueueConfig,
-  "name" | "visibilityTimeoutS" | "maxReceives" | "fifo" | "deduplicationWindowS"
+  "name" | "visibilityTimeoutS" | "maxReceives" | "fifo" | "deduplicationWindowS" | "requeueOnDisconnect"
 > {
   if (fifo) {
     for (const key of STANDARD_QUEUE_KEYS) {

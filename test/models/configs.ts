@@ -47,6 +47,7 @@ export function queue(extra: Partial<QueueConfig> = {}): QueueConfig {
     expire: "drop",
     delayS: 0,
     priorities: 1,
+    requeueOnDisconnect: false,
     ...extra,
   };
 }

@@ -61,6 +61,7 @@ describe("defaults", () => {
           expire: "drop",
           delayS: 0,
           priorities: 1,
+          requeueOnDisconnect: false,
         },
       ],
       topics: [],
