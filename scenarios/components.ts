@@ -40,7 +40,6 @@ import { closestMatch } from "./suggest.ts";
 export const QUEUE_KEYS = [
   "name",
   "system",
-  "requeueOnDisconnect",
   "visibilityTimeout",
   "maxReceives",
   "fifo",
@@ -53,6 +52,7 @@ export const QUEUE_KEYS = [
   "expire",
   "delay",
   "priorities",
+  "requeueOnDisconnect",
 ];
 /** Queue fields modeled on standard queues only. */
 const STANDARD_QUEUE_KEYS = [
@@ -226,7 +226,12 @@ function readQueueLimits(
   fifo: boolean,
 ): Omit<
   QueueConfig,
-  "name" | "visibilityTimeoutS" | "maxReceives" | "fifo" | "deduplicationWindowS" | "requeueOnDisconnect"
+  | "name"
+  | "visibilityTimeoutS"
+  | "maxReceives"
+  | "fifo"
+  | "deduplicationWindowS"
+  | "requeueOnDisconnect"
 > {
   if (fifo) {
     for (const key of STANDARD_QUEUE_KEYS) {

@@ -169,6 +169,7 @@ describe("the file syntax", () => {
       expire: "drop",
       delayS: 0,
       priorities: 1,
+      requeueOnDisconnect: false,
     });
     expect(config.consumers[0]).toEqual({
       name: "workers",
