@@ -53,6 +53,9 @@ export function groupReading(
       };
     case "consumers":
       return () => group.instances;
+    case "dlqDepth":
+      // The group's dead-letter topic: records whose calls used up their attempts.
+      return () => group.deadLettered;
     default:
       return null;
   }

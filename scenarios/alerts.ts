@@ -153,8 +153,10 @@ function readSubject(
     fields.refuse("consumer", "queue or consumer", "give either 'queue' or 'consumer', not both");
   }
   const onQueue = QUEUE_METRICS.includes(metric);
-  const onConsumer = !onQueue || metric === "oldestAge";
-  const fits = (consumer: ConsumerConfig) => metric !== "lag" || consumer.topic !== null;
+  // oldestAge is either's; dlqDepth is a queue's, or a topic consumer's dead-letter topic's.
+  const onConsumer = !onQueue || metric === "oldestAge" || metric === "dlqDepth";
+  const fits = (consumer: ConsumerConfig) =>
+    (metric !== "lag" && metric !== "dlqDepth") || consumer.topic !== null;
   if (fields.has("queue")) {
     if (!onQueue) {
       fields.refuse(
@@ -178,7 +180,9 @@ function readSubject(
       const problem =
         metric === "lag"
           ? `'${name}' consumes a queue; lag is a consumer group's (a consumer of a topic)`
-          : `'${metric}' is a queue's metric: write 'queue: <name>'`;
+          : metric === "dlqDepth"
+            ? `'${name}' consumes a queue: write 'queue: <name>' for its dead-letter queue`
+            : `'${metric}' is a queue's metric: write 'queue: <name>'`;
       failWith(node, path, "the right kind of subject", problem);
     }
     if (metric === "oldestAge" && consumer.queue !== null) {
@@ -188,7 +192,9 @@ function readSubject(
   }
   const queues = onQueue ? ctx.names.namesOf("queue") : [];
   const groups = onConsumer
-    ? consumers.filter((c) => fits(c) && (metric !== "oldestAge" || c.topic !== null))
+    ? consumers.filter(
+        (c) => fits(c) && ((metric !== "oldestAge" && metric !== "dlqDepth") || c.topic !== null),
+      )
     : [];
   if (queues.length + groups.length === 1) {
     return queues.length === 1

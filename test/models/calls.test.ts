@@ -218,3 +218,33 @@ describe("poison messages", () => {
     expect(s.latency.meanS!).toBeGreaterThan(5 * parked.latency.meanS!);
   });
 });
+
+describe("an alert on a consumer group's dead-letter topic", () => {
+  it("fires once its calls start dead-lettering records", async () => {
+    const { loadScenarioText } = await import("../../scenarios/index.ts");
+    const loaded = loadScenarioText(
+      `
+name: g
+duration: 3m
+topics: [{ name: events, partitions: 2 }]
+producers: [{ name: api, to: events, rate: 10/s }]
+consumers:
+  - name: c
+    topic: events
+    processing: 1ms
+    calls: { service: payments, timeout: 1s, retry: { maxAttempts: 2, backoff: immediate, jitter: none } }
+downstreams: [{ name: payments, servers: 100, service: 1ms }]
+faults: [{ at: 60s, outage: payments, for: 20s }]
+alerts: [{ name: dlq, on: dlqDepth, consumer: c, above: 0 }]
+`,
+      "g.yaml",
+    );
+    const s = simulate(loaded.variants[0].config, { seed: 1, variantName: "base" }).summary;
+    expect(s.fates.deadLettered).toBeGreaterThan(0);
+    const alert = s.alerts.dlq;
+    expect(alert.fired).toBe(1);
+    // The first record dead-lettered at 60 s; evaluations every 15 s: fired at 60 or 75 s.
+    expect(alert.firstFiredAtS).toBeGreaterThanOrEqual(60);
+    expect(alert.firstFiredAtS).toBeLessThanOrEqual(75);
+  });
+});
