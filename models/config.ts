@@ -255,6 +255,12 @@ export interface ConsumerConfig {
   count: number;
   /** Messages each instance processes at once. */
   concurrency: number;
+  /**
+   * Queue consumers: delivered, unacked messages each instance holds at most (RabbitMQ
+   * basic.qos prefetch_count, Celery's prefetch, Pub/Sub max outstanding messages), processing
+   * `concurrency` of them and buffering the rest; at least `concurrency` (the default).
+   */
+  prefetch: number;
   /** Processing time of one message, in seconds. */
   processing: DistributionSpec;
   /** Probability that processing a message fails (a transient error). */

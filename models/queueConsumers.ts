@@ -1,7 +1,7 @@
 /**
  * A pool of consumer instances on one task queue. Each instance processes up to `concurrency`
- * messages at once; each unit of concurrency is a receive token. Processing takes a sampled time
- * and may fail. Where the ack happens decides the guarantee:
+ * messages at once and holds up to `prefetch` (see below); each unit of prefetch is a receive
+ * token. Processing takes a sampled time and may fail. Where the ack happens decides the guarantee:
  * - after-processing (at-least-once): the ack follows the effect; a lost ack, a crash or a
  *   visibility timeout in between means a redelivery and a duplicate effect;
  * - before-processing (at-most-once): the ack comes first and the instance holds the only copy;
@@ -9,6 +9,14 @@
  * - transactional: effect and ack are one atomic step at the broker; a stale delivery (its
  *   visibility timeout expired) commits neither.
  * Deliveries and acks cross network links. Instances crash (scheduled or at random) and restart.
+ *
+ * Prefetch (config `prefetch`, at least `concurrency`): each instance has `prefetch` receive
+ * tokens, so it holds up to that many delivered, unacked messages; `concurrency` of them are
+ * processed at once and the others wait in the instance's local buffer, in the order they
+ * arrived, invisible to other instances. A crash drops the buffer with the rest: those messages
+ * come back when their visibility timeout expires. An at-most-once instance acks a message when
+ * it starts processing it (Celery's early ack), so a buffered message is never the only copy.
+ * With prefetch = concurrency nothing is ever buffered.
  *
  * An autoscaled pool (config `autoscale`) has tokens for `maxInstances` instances from the
  * start; those of instances not running are parked (never offered to the queue). An instance
@@ -31,6 +39,7 @@ import type { InstanceGauge, ScalablePool } from "./autoscaler.ts";
 import { CallClient, type CallTarget } from "./callClient.ts";
 import type { ConsumerConfig } from "./config.ts";
 import { ConsumerTraits, LOST_RECEIVE_REPOLL_S } from "./consumerTraits.ts";
+import { ModelConfigError } from "./errors.ts";
 import type { Link } from "./link.ts";
 import type { MessageStore } from "./messages.ts";
 import type { RetryPolicy } from "./retryPolicy.ts";
@@ -73,6 +82,12 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
   /** 1 while the token holds the message's only copy (acked before processing). */
   private readonly tokenHolds: Uint8Array;
   private readonly tokenDoneEvent: Float64Array;
+  /** Prefetch buffers: a FIFO of tokens per instance, linked through `bufferNext`. */
+  private readonly bufferNext: Int32Array;
+  private readonly bufferHead: Int32Array;
+  private readonly bufferTail: Int32Array;
+  /** Tokens of each instance processing a message (at most `concurrency`). */
+  private readonly processingCount: Int32Array;
   private readonly instanceDown: Uint8Array;
   private readonly instanceState: Uint8Array;
   /** Bumped when an instance is added or removed, so a stale end of cold start is ignored. */
@@ -103,7 +118,12 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
     private readonly instanceGauge: InstanceGauge | null = null,
   ) {
     this.poolSize = Math.max(config.count, config.autoscale?.maxInstances ?? 0);
-    const tokens = this.poolSize * config.concurrency;
+    if (config.prefetch < config.concurrency) {
+      throw new ModelConfigError(
+        `consumer ${config.name}: prefetch ${config.prefetch} is below concurrency ${config.concurrency}`,
+      );
+    }
+    const tokens = this.poolSize * config.prefetch;
     if (tokens > TOKEN_LIMIT) {
       throw new RangeError(`consumer ${config.name}: more than ${TOKEN_LIMIT} receive tokens`);
     }
@@ -117,6 +137,10 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
     this.tokenCause = new Uint8Array(tokens);
     this.tokenHolds = new Uint8Array(tokens);
     this.tokenDoneEvent = new Float64Array(tokens).fill(-1);
+    this.bufferNext = new Int32Array(tokens).fill(-1);
+    this.bufferHead = new Int32Array(this.poolSize).fill(-1);
+    this.bufferTail = new Int32Array(this.poolSize).fill(-1);
+    this.processingCount = new Int32Array(this.poolSize);
     this.instanceDown = new Uint8Array(this.poolSize);
     this.instanceState = new Uint8Array(this.poolSize).fill(InstanceState.running, 0, config.count);
     this.instanceEpoch = new Int32Array(this.poolSize);
@@ -190,9 +214,23 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
     this.deliveryLink!.send(token, receipt);
   }
 
-  /** The delivery link brought the message to the instance. */
+  /** The delivery link brought the message to the instance: it processes or buffers it. */
   received(token: number, receipt: number): void {
     if (this.tokenReceipt[token] !== receipt) return; // the instance crashed since
+    const instance = this.instanceOf(token);
+    if (this.processingCount[instance] < this.config.concurrency) {
+      this.processingCount[instance]++;
+      this.startProcessing(token);
+      return;
+    }
+    if (this.trace) this.emit("prefetched", token);
+    const tail = this.bufferTail[instance];
+    if (tail < 0) this.bufferHead[instance] = token;
+    else this.bufferNext[tail] = token;
+    this.bufferTail[instance] = token;
+  }
+
+  private startProcessing(token: number): void {
     if (this.trace) this.emit("process-start", token);
     if (this.config.commit === "before-processing") {
       // The instance now holds the message; the ack deletes the queue's copy.
@@ -258,8 +296,7 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
         this.sendAck(token, retryAt === "broker" ? AckKind.retryNack : AckKind.requeue);
       }
     }
-    this.tokenReceipt[token] = -1;
-    this.offer(token);
+    this.endWork(token);
   }
 
   /** The delivery's work ended, in success or in failure. */
@@ -291,7 +328,25 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
       if (commit === "before-processing") this.release(token, null);
       else this.sendAck(token, AckKind.ack);
     }
+    this.endWork(token);
+  }
+
+  /**
+   * The token is done with its message: the instance's oldest buffered message takes its place
+   * in processing (before the token asks for more, which an ideal link may deliver at once).
+   */
+  private endWork(token: number): void {
     this.tokenReceipt[token] = -1;
+    const instance = this.instanceOf(token);
+    const next = this.bufferHead[instance];
+    if (next < 0) {
+      this.processingCount[instance]--;
+    } else {
+      this.bufferHead[instance] = this.bufferNext[next];
+      if (this.bufferHead[instance] < 0) this.bufferTail[instance] = -1;
+      this.bufferNext[next] = -1;
+      this.startProcessing(next);
+    }
     this.offer(token);
   }
 
@@ -339,12 +394,21 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
           consumer: `${this.config.name}/${i}`,
         });
       }
-      for (let token = i; token < this.tokenCount; token += this.poolSize) this.dropWork(token);
+      for (let token = i; token < this.tokenCount; token += this.poolSize) {
+        this.dropWork(token);
+        this.bufferNext[token] = -1;
+      }
+      this.bufferHead[i] = -1;
+      this.bufferTail[i] = -1;
+      this.processingCount[i] = 0;
       this.kernel.schedule(downS, this.restartHandler, i);
     }
   }
 
-  /** A crashed instance loses what it was doing: held messages are lost, in-flight ones will time out. */
+  /**
+   * A crashed instance loses what it was doing: held messages are lost, in-flight and buffered
+   * ones will time out.
+   */
   private dropWork(token: number): void {
     const state = this.tokenState[token];
     if (state === TokenState.waiting) return; // still in the queue's line; ignored when dispatched

@@ -34,6 +34,7 @@ export const CONSUMER_KEYS = [
   "group",
   "count",
   "concurrency",
+  "prefetch",
   "processing",
   "failure",
   "poison",
@@ -132,6 +133,7 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
       `a consumer of a topic processes one record at a time (Kafka's poll loop runs on one thread), so concurrency must be 1; for more parallelism raise 'count' (up to one instance per partition)`,
     );
   }
+  const prefetch = readPrefetch(fields, concurrency, onTopic);
   const processing = readDistribution(
     fields.required("processing", "a distribution like { exponential: 40ms }"),
     fields.pathOf("processing"),
@@ -255,6 +257,7 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     group,
     count,
     concurrency,
+    prefetch,
     processing,
     failureProbability,
     poisonProbability,
@@ -274,6 +277,41 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     autoOffsetReset,
     autoscale,
   };
+}
+
+/**
+ * `prefetch`: unacked deliveries an instance holds, at least its concurrency (the default: no
+ * buffer). RabbitMQ's 0 (unlimited) has no bound to model, so it is refused.
+ */
+function readPrefetch(fields: Fields, concurrency: number, onTopic: boolean): number {
+  if (onTopic && fields.has("prefetch")) {
+    fields.refuse(
+      "prefetch",
+      "no 'prefetch' here",
+      "'prefetch' applies only to consumers of a queue (a topic consumer fetches up to maxPollRecords per poll)",
+    );
+  }
+  const written = fields.get("prefetch");
+  if (written?.kind === "scalar" && written.value === 0) {
+    fields.refuse(
+      "prefetch",
+      "a whole number >= 1",
+      "prefetch 0 means unlimited in RabbitMQ, which queuelab does not model: give a bound (Celery's is 4 x concurrency, Pub/Sub's 1000)",
+    );
+  }
+  const prefetch = fields.read(
+    "prefetch",
+    (n, p) => readWholeNumber(n, p, 1, LIMITS.concurrencyMax),
+    concurrency,
+  );
+  if (prefetch < concurrency) {
+    fields.refuse(
+      "prefetch",
+      `a prefetch of at least concurrency (${concurrency})`,
+      `prefetch (${prefetch}) is below concurrency (${concurrency}): an instance cannot process more messages than it holds; leave prefetch out for prefetch = concurrency`,
+    );
+  }
+  return prefetch;
 }
 
 /** A rule on a field's value or presence, blamed on the field (or, when absent, its mapping). */

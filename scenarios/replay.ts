@@ -50,7 +50,7 @@ export function replay(loaded: LoadedScenario, options: ReplayOptions): Replay {
       (messageId !== undefined && fields.msg === messageId) ||
       (key !== undefined && fields.key === key);
     if (mine && typeof fields.consumer === "string") {
-      if (ev === "process-start") holders.add(fields.consumer);
+      if (ev === "process-start" || ev === "prefetched") holders.add(fields.consumer);
       else if (ev === "processed" || ev === "process-fail") holders.delete(fields.consumer);
     }
     const crashOfHolder = ev === "consumer-crash" && holders.has(String(fields.consumer));
@@ -97,6 +97,7 @@ const PHRASES: Record<string, (f: StoryEvent["fields"]) => string> = {
   "link-loss": (f) => `lost on link ${f.link}`,
   enqueue: (f) => `queued in ${f.queue}`,
   deliver: (f) => `delivered from ${f.queue} (receive ${f.receive})`,
+  prefetched: (f) => `${f.consumer} holds it in its prefetch buffer`,
   "process-start": (f) => `${f.consumer} starts processing it`,
   "process-fail": (f) => `processing failed at ${f.consumer}`,
   processed: (f) => `processed by ${f.consumer ?? f.group}`,

@@ -62,6 +62,7 @@ export function consumer(
     queue: "orders",
     count,
     concurrency: 1,
+    prefetch: extra.concurrency ?? 1,
     processing: { kind: "exponential", mean: meanS },
     failureProbability: 0,
     poisonProbability: 0,

@@ -25,6 +25,7 @@ function topicConsumer(extra: Partial<ConsumerConfig>): ConsumerConfig {
     group: "email",
     count: 1,
     concurrency: 1,
+    prefetch: 1,
     processing: { kind: "constant", value: 0.01 },
     failureProbability: 0,
     poisonProbability: 0,
