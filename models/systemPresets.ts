@@ -363,7 +363,7 @@ const celery: SystemPreset = {
     },
   ],
   notModeled: [
-    "prefetch (4 x concurrency), ETA and countdown beyond the broker's visibility timeout",
+    "prefetch as 4 x concurrency (write `prefetch` on the consumer yourself), ETA and countdown beyond the broker's visibility timeout",
     "autoretry republishing (use a consumer's calls with retryAt: requeue and retry: celery-autoretry)",
   ],
 };
