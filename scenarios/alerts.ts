@@ -42,9 +42,18 @@ const ALERT_METRICS: readonly AlertMetric[] = [
   "oldestAge",
   "lag",
   "consumers",
+  "throttleRate",
 ];
-/** Metrics of a queue; `lag` and `consumers` are a consumer's; `oldestAge` either's. */
-const QUEUE_METRICS: readonly AlertMetric[] = ["depth", "inFlight", "dlqDepth", "oldestAge"];
+/** Metrics of a queue; `lag` and `consumers` are a consumer's; `oldestAge` and `throttleRate` either's. */
+const QUEUE_METRICS: readonly AlertMetric[] = [
+  "depth",
+  "inFlight",
+  "dlqDepth",
+  "oldestAge",
+  "throttleRate",
+];
+/** Metrics a consumer stands for: a queue consumer's queue, or a group's own (its topic's). */
+const EITHER_METRICS: readonly AlertMetric[] = ["oldestAge", "throttleRate"];
 
 /** Prometheus' default evaluation_interval is 1 m; 15 s is the common setting, and HPA's period. */
 export const ALERT_INTERVAL_DEFAULT_S = 15;
@@ -153,7 +162,7 @@ function readSubject(
     fields.refuse("consumer", "queue or consumer", "give either 'queue' or 'consumer', not both");
   }
   const onQueue = QUEUE_METRICS.includes(metric);
-  const onConsumer = !onQueue || metric === "oldestAge";
+  const onConsumer = !onQueue || EITHER_METRICS.includes(metric);
   const fits = (consumer: ConsumerConfig) => metric !== "lag" || consumer.topic !== null;
   if (fields.has("queue")) {
     if (!onQueue) {
@@ -181,14 +190,14 @@ function readSubject(
           : `'${metric}' is a queue's metric: write 'queue: <name>'`;
       failWith(node, path, "the right kind of subject", problem);
     }
-    if (metric === "oldestAge" && consumer.queue !== null) {
+    if (EITHER_METRICS.includes(metric) && consumer.queue !== null) {
       return { subject: consumer.queue, subjectKind: "queue" };
     }
     return { subject: name, subjectKind: "consumer" };
   }
   const queues = onQueue ? ctx.names.namesOf("queue") : [];
   const groups = onConsumer
-    ? consumers.filter((c) => fits(c) && (metric !== "oldestAge" || c.topic !== null))
+    ? consumers.filter((c) => fits(c) && (!EITHER_METRICS.includes(metric) || c.topic !== null))
     : [];
   if (queues.length + groups.length === 1) {
     return queues.length === 1

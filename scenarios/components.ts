@@ -9,6 +9,7 @@ import type {
   RateLimitConfig,
   TopicConfig,
 } from "../models/config.ts";
+import type { ReadLimitConfig, WriteLimitConfig } from "../models/throughputLimits.ts";
 import { type DistributionSpec, distributionMean } from "../sim/distributions.ts";
 import { readDistribution, readSizeDistribution } from "./distribution-syntax.ts";
 import { ScenarioError } from "./errors.ts";
@@ -36,6 +37,7 @@ import {
 } from "./names.ts";
 import { entryOf, type RawNode } from "./raw.ts";
 import { closestMatch } from "./suggest.ts";
+import { readApiLimit, readReadLimit, readWriteLimit } from "./throughputLimits.ts";
 
 export const QUEUE_KEYS = [
   "name",
@@ -52,6 +54,7 @@ export const QUEUE_KEYS = [
   "expire",
   "delay",
   "priorities",
+  "apiLimit",
 ];
 /** Queue fields modeled on standard queues only. */
 const STANDARD_QUEUE_KEYS = [
@@ -84,6 +87,8 @@ export const TOPIC_KEYS = [
   "brokers",
   "replicationLag",
   "minInsyncReplicas",
+  "writeLimit",
+  "readLimit",
 ];
 export const PRODUCER_KEYS = [
   "name",
@@ -304,6 +309,7 @@ function readQueueLimits(
     expire,
     delayS,
     priorities,
+    apiLimitPerS: fields.read<number | null>("apiLimit", readApiLimit, null),
   };
 }
 
@@ -348,6 +354,8 @@ export function readTopic(fields: Fields, name: string): TopicConfig {
     segmentS,
     retentionCheckIntervalS,
     ...readReplication(fields),
+    writeLimit: fields.read<WriteLimitConfig | null>("writeLimit", readWriteLimit, null),
+    readLimit: fields.read<ReadLimitConfig | null>("readLimit", readReadLimit, null),
   };
 }
 

@@ -47,6 +47,7 @@ export function queue(extra: Partial<QueueConfig> = {}): QueueConfig {
     expire: "drop",
     delayS: 0,
     priorities: 1,
+    apiLimitPerS: null,
     ...extra,
   };
 }
@@ -99,6 +100,8 @@ export function topic(extra: Partial<TopicConfig> = {}): TopicConfig {
     replicationFactor: 1,
     replicationLagS: 0.01,
     minInsyncReplicas: 1,
+    writeLimit: null,
+    readLimit: null,
     ...extra,
   };
 }

@@ -34,6 +34,7 @@ describe("FIFO queues in a scenario", () => {
       expire: "drop",
       delayS: 0,
       priorities: 1,
+      apiLimitPerS: null,
     });
     expect(
       queueOf("  - { name: orders, fifo: true, deduplicationWindow: 1ms }").deduplicationWindowS,

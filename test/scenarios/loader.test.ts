@@ -61,6 +61,7 @@ describe("defaults", () => {
           expire: "drop",
           delayS: 0,
           priorities: 1,
+          apiLimitPerS: null,
         },
       ],
       topics: [],
@@ -168,6 +169,7 @@ describe("the file syntax", () => {
       expire: "drop",
       delayS: 0,
       priorities: 1,
+      apiLimitPerS: null,
     });
     expect(config.consumers[0]).toEqual({
       name: "workers",
