@@ -7,6 +7,7 @@ import type { DistributionSpec } from "../sim/distributions.ts";
 import type { ContentionConfig } from "./contention.ts";
 import type { DownstreamConfig, DownstreamFaultConfig } from "./downstream.ts";
 import type { RetryPolicyConfig } from "./retryPolicy.ts";
+import type { ReadLimitConfig, WriteLimitConfig } from "./throughputLimits.ts";
 
 export interface ScenarioConfig {
   /** Scenario name (from the file), used in reports. */
@@ -168,6 +169,12 @@ export interface QueueConfig {
    * broker sees the connection close, as RabbitMQ does) instead of after the visibility timeout.
    */
   requeueOnDisconnect: boolean;
+  /**
+   * API calls per second and action (SQS FIFO: 300 SendMessage, 300 ReceiveMessage), counted in
+   * one-second windows (models/throughputLimits.ts): a publish beyond it is refused (the producer
+   * retries), a delivery beyond it waits for the next second; null: no limit.
+   */
+  apiLimitPerS: number | null;
 }
 
 /**
@@ -223,6 +230,10 @@ export interface TopicConfig {
   replicationLagS: number;
   /** acks=all writes are refused while fewer replicas are in sync (Kafka min.insync.replicas 1). */
   minInsyncReplicas: number;
+  /** Per-partition write limit (Kinesis: 1,000 records/s, 1 MiB/s per shard); null: none. */
+  writeLimit: WriteLimitConfig | null;
+  /** Per-partition read limit, shared by every group (Kinesis: 5 calls/s, 2 MiB/s); null: none. */
+  readLimit: ReadLimitConfig | null;
 }
 
 /**
@@ -335,7 +346,15 @@ export interface AutoscaleConfig {
 }
 
 /** What an alert watches (models/alerts.ts lists how each is read). */
-export type AlertMetric = "depth" | "inFlight" | "dlqDepth" | "oldestAge" | "lag" | "consumers";
+export type AlertMetric =
+  | "depth"
+  | "inFlight"
+  | "dlqDepth"
+  | "oldestAge"
+  | "lag"
+  | "consumers"
+  /** Writes throttled per second (a queue's API limit, a topic's write limit) since the last evaluation. */
+  | "throttleRate";
 
 /**
  * An alert rule, as Prometheus evaluates one: every `intervalS` the metric of `subject` is

@@ -27,6 +27,8 @@ export function queueReading(
       return () => queue.inFlightCount;
     case "dlqDepth":
       return () => queue.deadLetterDepth;
+    case "throttleRate":
+      return rateReading(() => queue.throttledWrites, clock);
     case "oldestAge":
       return () => {
         const arrivedAtS = queue.oldestReadyArrivedAtS();
@@ -70,4 +72,21 @@ export function poolReading(
 ): (() => number) | null {
   if (metric === "consumers") return () => pool.instances;
   return queueReading(queue, metric, clock);
+}
+
+/**
+ * A counter's increase per second since the previous reading (an alert's evaluation), as
+ * Prometheus' rate() over one evaluation interval; 0 at the first reading.
+ */
+export function rateReading(count: () => number, clock: Clock): () => number {
+  let lastCount = count();
+  let lastS = clock.nowS;
+  return () => {
+    const nowS = clock.nowS;
+    const current = count();
+    const perS = nowS > lastS ? (current - lastCount) / (nowS - lastS) : 0;
+    lastCount = current;
+    lastS = nowS;
+    return perS;
+  };
 }

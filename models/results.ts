@@ -324,6 +324,10 @@ export interface Counters {
   rateLimitDelayed: number;
   /** Messages their producer's rate limit dropped (onLimit: drop). */
   rateLimitDropped: number;
+  /** Copies refused by a topic's write limit or a queue's API limit (the producer retries). */
+  throttledWrites: number;
+  /** Fetches refused by a topic's read limit, and deliveries a queue's API limit held back. */
+  throttledReads: number;
 }
 
 export interface ExpectationOutcome {
@@ -418,6 +422,8 @@ export const COUNTERS_KEYS = {
   expired: true,
   rateLimitDelayed: true,
   rateLimitDropped: true,
+  throttledWrites: true,
+  throttledReads: true,
 } as const satisfies Record<keyof Counters, true>;
 
 export const EXPECTATION_KEYS = {

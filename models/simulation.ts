@@ -131,6 +131,12 @@ function summarize(world: World, contention: ContentionSummary | null): VariantS
       expired: total(world.queues.values(), (queue) => queue.expired),
       rateLimitDelayed: total(world.producerClients, (client) => client.rateLimitDelayed),
       rateLimitDropped: total(world.producerClients, (client) => client.rateLimitDropped),
+      throttledWrites:
+        total(world.topics.values(), (topic) => topic.throttledWrites) +
+        total(world.queues.values(), (queue) => queue.throttledWrites),
+      throttledReads:
+        total(world.topics.values(), (topic) => topic.readLimit?.throttled ?? 0) +
+        total(world.queues.values(), (queue) => queue.throttledReads),
     },
     subscriptions,
     calls: calls(world),

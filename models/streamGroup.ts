@@ -8,7 +8,10 @@
  * fetched after the last commit are read again by their new owner.
  *
  * Members read a partition only below its high watermark (the records every in-sync replica
- * has), and nothing while it is offline (models/replication.ts).
+ * has), and nothing while it is offline (models/replication.ts). A topic's read limit
+ * (`readLimit`, models/throughputLimits.ts) counts each partition a poll reads as one fetch call;
+ * a throttled partition is skipped, and a member whose poll got nothing for it polls again when
+ * the next one-second window opens.
  *
  * Accounting, per record and for this group only: a record holds one "retained" copy while it
  * is in the log at or past the group's committed offset (the range [accountedFrom, logEnd) of
@@ -52,6 +55,7 @@ import type { PartitionState } from "./replication.ts";
 import type { RetryPolicy } from "./retryPolicy.ts";
 import type { RunStats } from "./stats.ts";
 import { CauseCode, type DuplicateCause, type Subscription } from "./subscription.ts";
+import { nextWindowS, type PartitionReadLimit } from "./throughputLimits.ts";
 
 const MemberState = { down: 0, idle: 1, waitingForData: 2, fetching: 3, processing: 4 } as const;
 
@@ -127,6 +131,10 @@ export class StreamGroup implements ScalablePool {
   readonly callClient: CallClient | null = null;
   /** Records whose call failed after its last attempt, sent to the dead-letter topic. */
   deadLettered = 0;
+  /** The topic's read limit (shared with its other groups); null: none. */
+  readLimit: PartitionReadLimit | null = null;
+  /** Set by fillBatch when the read limit refused a partition. */
+  private fetchThrottled = false;
   private readonly handlers: {
     poll: number;
     done: number;
@@ -337,6 +345,12 @@ export class StreamGroup implements ScalablePool {
       this.sendCommit(m);
     }
     const taken = this.fillBatch(m);
+    if (taken === 0 && this.fetchThrottled) {
+      // Throttled: poll again when the read limit's next window opens (new data does not wake it).
+      this.state[m] = MemberState.idle;
+      this.kernel.schedule(nextWindowS(nowS) - nowS, this.handlers.poll, m, this.epoch[m]);
+      return;
+    }
     if (taken === 0) {
       this.state[m] = MemberState.waitingForData;
       return;
@@ -355,6 +369,8 @@ export class StreamGroup implements ScalablePool {
     const start = this.pollStart[m];
     this.pollStart[m] = (start + 1) % this.partitions;
     const { highWatermark, offline } = this.partitionState;
+    const readLimit = this.readLimit;
+    this.fetchThrottled = false;
     for (let i = 0; i < this.partitions && length < this.batchMax; i++) {
       const p = (start + i) % this.partitions;
       if (this.owner[p] !== m || offline[p] === 1) continue;
@@ -362,7 +378,11 @@ export class StreamGroup implements ScalablePool {
       if (this.position[p] < log.logStartOffset) this.resetOutOfRange(p);
       let offset = this.position[p];
       // Only what every in-sync replica has: a record above the HW may yet be cut on failover.
-      const end = Math.min(highWatermark[p], offset + (this.batchMax - length));
+      let end = Math.min(highWatermark[p], offset + (this.batchMax - length));
+      if (readLimit !== null && offset < end) {
+        end = readLimit.admit(p, nowS, log, offset, end);
+        if (end === offset) this.fetchThrottled = true;
+      }
       for (; offset < end; offset++) {
         const slot = base + length++;
         const messageId = log.messageIdAt(offset);

@@ -6,10 +6,21 @@
  * is listed as not modeled (docs/presets.md).
  */
 
+/** A default's value as a scenario would write it: a scalar, or a flat mapping (`writeLimit`). */
+export type PresetValue = string | number | boolean | Readonly<Record<string, string | number>>;
+
+/** The value as written in a scenario: `{ records: 1000/s, bytes: 1MiB/s }` for a mapping. */
+export function presetValueText(value: PresetValue): string {
+  if (typeof value !== "object") return String(value);
+  return `{ ${Object.entries(value)
+    .map(([key, v]) => `${key}: ${v}`)
+    .join(", ")} }`;
+}
+
 /** One default: a scenario field, its value as a scenario would write it, and its source. */
 export interface PresetDefault {
   field: string;
-  value: string | number | boolean;
+  value: PresetValue;
   /** What it is in the system itself, and where that is documented. */
   source: string;
   /**
@@ -300,6 +311,16 @@ const kinesis: SystemPreset = {
       source: `data is stored across three availability zones (${KINESIS_DOCS})`,
     },
     { field: "brokers", value: 3, source: `three availability zones (${KINESIS_DOCS})` },
+    {
+      field: "writeLimit",
+      value: { records: "1000/s", bytes: "1MiB/s" },
+      source: `per shard: 1,000 records/s and 1 MiB/s of writes, beyond that ProvisionedThroughputExceeded (${KINESIS_DOCS}, quotas and limits)`,
+    },
+    {
+      field: "readLimit",
+      value: { calls: "5/s", records: 10000, bytes: "2MiB/s" },
+      source: `per shard: 5 GetRecords calls/s, each up to 10,000 records, and 2 MiB/s of reads, shared by the consumers without enhanced fan-out (${KINESIS_DOCS}, quotas and limits)`,
+    },
   ],
   producer: [
     { field: "acks", value: "all", source: `PutRecord answers once stored (${KINESIS_DOCS})` },
@@ -312,7 +333,7 @@ const kinesis: SystemPreset = {
     },
   ],
   notModeled: [
-    "per-shard limits (1 MB/s or 1,000 records/s in, 2 MB/s and 5 reads/s out) and throttling",
+    "a GetRecords call of up to 10 MiB that throttles the shard's next 5 s of reads (queuelab's read limit refuses a fetch beyond 2 MiB/s instead)",
     "MD5 hashing of partition keys (queuelab's topics use Kafka's murmur2)",
     "enhanced fan-out",
   ],

@@ -26,6 +26,11 @@
  *   the queue `messageTtlS` (RabbitMQ's rule: a returned message keeps its age and may wait behind
  *   younger ones); a timer at the heads' expiry removes them even when nobody reads the queue.
  * Any queue may have a publish delay (SQS DelaySeconds) and a disk limit that blocks producers.
+ *
+ * An API limit (`apiLimitPerS`, SQS FIFO's 300 calls per second and action) is counted in
+ * one-second windows (models/throughputLimits.ts), one for publishes and one for deliveries
+ * (each delivery is one receive call): a publish beyond it is refused before anything else (the
+ * producer retries; acks none loses the copy), a delivery beyond it waits for the next window.
  */
 import { type Kernel, NO_EVENT } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
@@ -40,6 +45,7 @@ import { type PublishGate, QueueCapacity } from "./queueCapacity.ts";
 import { IntRing } from "./ring.ts";
 import type { RunStats } from "./stats.ts";
 import { CauseCode, type Subscription } from "./subscription.ts";
+import { nextWindowS, SecondWindows } from "./throughputLimits.ts";
 
 /** The consumer side of a delivery. */
 export interface DeliveryTarget {
@@ -62,6 +68,12 @@ export const MAXLEN_REASON = "maxlen";
 export const EXPIRED_REASON = "expired";
 /** Loss cause of a refused copy whose producer held no other (acks none). */
 export const REJECTED_BY_FULL_QUEUE_CAUSE = "rejected by full queue";
+/** Loss cause of an acks-none copy refused by the queue's API limit. */
+export const API_THROTTLED_CAUSE = "throttled (acks=0)";
+/** The API limit's windows: publishes (SendMessage) and deliveries (ReceiveMessage). */
+const API_SEND = 0;
+const API_RECEIVE = 1;
+
 /** Drop reasons of the overflow policies that drop. */
 export const OVERFLOW_DROP_REASON: Partial<Record<OverflowPolicy, string>> = {
   "drop-head": "overflow: drop-head",
@@ -90,6 +102,14 @@ export class TaskQueue {
   overflowDeadLettered = 0;
   /** Ready messages that expired (dropped or dead-lettered). */
   expired = 0;
+  /** Publishes refused by the API limit (the producer retries). */
+  throttledWrites = 0;
+  /** Delivery attempts the API limit held back to the next second (each attempt counted). */
+  throttledReads = 0;
+  /** Per action, the current second's calls (apiLimitPerS); null without a limit. */
+  private readonly apiWindows: SecondWindows | null;
+  private readonly apiWindowHandler: number;
+  private apiWakeupPending = false;
   readonly capacity: QueueCapacity;
   /** What producers look through: a blocking queue, or one with a disk limit; null otherwise. */
   readonly gate: PublishGate | null;
@@ -156,6 +176,12 @@ export class TaskQueue {
       this.makeReady(slot);
     });
     this.expiryHandler = kernel.register(`queue:${config.name}/expiry`, () => this.expiryDue());
+    this.apiWindows =
+      config.apiLimitPerS === null ? null : new SecondWindows(2, config.apiLimitPerS, null);
+    this.apiWindowHandler = kernel.register(`queue:${config.name}/api-window`, () => {
+      this.apiWakeupPending = false;
+      this.dispatch();
+    });
   }
 
   /** Messages parked in the dead-letter queue. */
@@ -176,10 +202,41 @@ export class TaskQueue {
    * reject-publish or reject-to-dlq, as RabbitMQ nacks the publish): the producer is told so.
    */
   publish(slot: number): boolean {
+    if (this.apiWindows !== null && !this.apiWindows.tryTake(API_SEND, this.kernel.nowS, 1, 0)) {
+      return this.throttle(slot);
+    }
     if (this.recentIds !== null && this.droppedAsDuplicate(slot)) return true;
     if (this.capacity.limited && !this.makeRoom(slot)) return this.overflow(slot);
     this.accept(slot);
     return true;
+  }
+
+  /** A publish beyond the API limit: refused (SQS throttles the SendMessage call). */
+  private throttle(slot: number): false {
+    const store = this.store;
+    this.throttledWrites++;
+    if (this.trace) this.emit("throttled", slot);
+    // The producer still holds the message unless it sent with acks none (no answer awaited).
+    this.ledger.removeCopy(store.messageId[slot], API_THROTTLED_CAUSE);
+    store.release(slot);
+    return false;
+  }
+
+  /**
+   * A delivery may go now under the API limit (the call is taken when it does); otherwise the
+   * queue tries again when the next window opens.
+   */
+  private receiveAllowed(): boolean {
+    const windows = this.apiWindows;
+    if (windows === null) return true;
+    const nowS = this.kernel.nowS;
+    if (windows.canTake(API_RECEIVE, nowS, 1)) return true;
+    this.throttledReads++;
+    if (!this.apiWakeupPending) {
+      this.apiWakeupPending = true;
+      this.kernel.schedule(nextWindowS(nowS) - nowS, this.apiWindowHandler);
+    }
+    return false;
   }
 
   /** The copy in `slot` from a producer arrived (or, `lost`, was lost on the way). */
@@ -488,13 +545,13 @@ export class TaskQueue {
     const waiting = this.waitingTokens;
     const groups = this.groups;
     if (groups !== null) {
-      while (groups.hasDeliverable && waiting.size > 0)
+      while (groups.hasDeliverable && waiting.size > 0 && this.receiveAllowed())
         this.deliver(groups.take(), waiting.shift());
       return;
     }
     const rings = this.rings!;
     const expires = this.config.messageTtlS !== null;
-    while (rings.size > 0 && waiting.size > 0) {
+    while (rings.size > 0 && waiting.size > 0 && this.receiveAllowed()) {
       const slot = rings.shift();
       if (expires && this.hasExpired(slot)) this.expire(slot);
       else this.deliver(slot, waiting.shift());
@@ -511,6 +568,7 @@ export class TaskQueue {
         this.kernel.nowS,
       );
     }
+    this.apiWindows?.tryTake(API_RECEIVE, this.kernel.nowS, 1, 0);
     const stats = this.stats;
     const receiveCount = ++store.receiveCount[slot];
     stats.deliveries++;

@@ -38,6 +38,7 @@ import { SequenceChecker, Verdict } from "./producerSequence.ts";
 import { Replication, type ReplicationListener } from "./replication.ts";
 import type { RunStats } from "./stats.ts";
 import type { StreamGroup } from "./streamGroup.ts";
+import { PartitionReadLimit, SecondWindows } from "./throughputLimits.ts";
 
 /** A record's mark in the log: the acks of the producer that wrote it. */
 const ACKS_CODE = { none: 0, leader: 1, all: 2 } as const;
@@ -51,6 +52,10 @@ export const PARTITION_OFFLINE_CAUSE = "partition offline";
 export const NOT_ENOUGH_REPLICAS_CAUSE = "refused: not enough in-sync replicas";
 export const OUT_OF_SEQUENCE_CAUSE = "refused: out of sequence";
 export const STALE_EPOCH_CAUSE = "refused: stale producer epoch";
+/** Loss cause of an acks=none copy refused by the partition's write limit. */
+export const THROTTLED_ACKS0_CAUSE = "throttled (acks=0)";
+/** Cause of a throttled copy whose producer holds the message (it retries). */
+export const THROTTLED_CAUSE = "throttled: partition write limit";
 
 /** How the topic answers a producer's request `tag`: a ProducerAnswer value. */
 export type Answer = (tag: number, answer: number) => void;
@@ -74,6 +79,12 @@ export class Topic implements ReplicationListener {
   private readonly sequences: SequenceChecker;
   /** Copies refused as out of sequence or from a stale producer epoch. */
   sequenceRefusals = 0;
+  /** Copies refused by the partition's write limit (writeLimit). */
+  throttledWrites = 0;
+  /** Per partition, the current second's appends (writeLimit); null without a limit. */
+  private readonly writeWindows: SecondWindows | null;
+  /** The read limit the groups' fetches go through; null without one. */
+  readonly readLimit: PartitionReadLimit | null;
 
   constructor(
     private readonly kernel: Kernel,
@@ -94,6 +105,13 @@ export class Topic implements ReplicationListener {
         }),
     );
     this.waiting = new Array(config.partitions).fill(null);
+    const { writeLimit, readLimit } = config;
+    this.writeWindows =
+      writeLimit === null
+        ? null
+        : new SecondWindows(config.partitions, writeLimit.recordsPerS, writeLimit.bytesPerS);
+    this.readLimit =
+      readLimit === null ? null : new PartitionReadLimit(config.partitions, readLimit);
     this.partitioner = new KeyPartitioner(keyCount, config.partitions);
     this.sequences = new SequenceChecker(config.partitions);
     this.replication = new Replication(kernel, config, this.logs, this, trace);
@@ -132,6 +150,20 @@ export class Topic implements ReplicationListener {
     if (replication.offline[p] === 1) {
       // No leader to take it: the request goes unanswered (acks=0: the message is gone).
       this.dropCopy(slot, PARTITION_OFFLINE_CAUSE);
+      return;
+    }
+    const windows = this.writeWindows;
+    if (windows !== null && !windows.tryTake(p, this.kernel.nowS, 1, store.sizeBytes[slot])) {
+      this.throttledWrites++;
+      if (this.trace) {
+        this.trace.emit(this.kernel.nowS, "throttled", {
+          msg: messageId,
+          topic: this.config.name,
+          partition: p,
+        });
+      }
+      this.dropCopy(slot, tag >= 0 ? THROTTLED_CAUSE : THROTTLED_ACKS0_CAUSE);
+      if (tag >= 0) producer.answer(tag, ProducerAnswer.refused);
       return;
     }
     if (producer.acks === ACKS_CODE.all && replication.isrSize[p] < this.config.minInsyncReplicas) {

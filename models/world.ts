@@ -29,7 +29,7 @@ import { Producer } from "./producer.ts";
 import { ProducerAnswer, ProducerClient } from "./producerClient.ts";
 import { ProducerSequences } from "./producerSequence.ts";
 import { QueueConsumers } from "./queueConsumers.ts";
-import { groupReading, poolReading, queueReading } from "./readings.ts";
+import { groupReading, poolReading, queueReading, rateReading } from "./readings.ts";
 import { RetryPolicy } from "./retryPolicy.ts";
 import { ServiceLayer } from "./serviceLayer.ts";
 import { RunStats } from "./stats.ts";
@@ -207,7 +207,10 @@ export class World {
       const pool = this.queueConsumers.find((p) => p.config.name === alert.subject);
       const group = this.streamGroups.find((g) => g.config.name === alert.subject);
       if (pool) read = poolReading(pool, this.queues.get(pool.config.queue!)!, alert.metric, clock);
-      else if (group) read = groupReading(group, alert.metric, clock);
+      else if (group && alert.metric === "throttleRate") {
+        const topic = this.topics.get(group.config.topic!)!;
+        read = rateReading(() => topic.throttledWrites, clock);
+      } else if (group) read = groupReading(group, alert.metric, clock);
       else throw new ModelConfigError(`alert ${alert.name}: no consumer named '${alert.subject}'`);
     }
     if (read === null) {
@@ -374,6 +377,7 @@ export class World {
       });
     }
     topic.groups.push(group);
+    group.readLimit = topic.readLimit;
     const fetchLink = this.link(topicName, config.name, {
       deliver: (member, epoch) => group.fetchArrived(member, epoch),
       lost: (member, epoch) => group.fetchLost(member, epoch),

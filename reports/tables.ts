@@ -329,6 +329,8 @@ const COUNTER_LABELS = {
   expired: "messages expired (TTL)",
   rateLimitDelayed: "messages delayed by a producer rate limit",
   rateLimitDropped: "messages dropped by a producer rate limit",
+  throttledWrites: "writes throttled (broker limit)",
+  throttledReads: "reads throttled (broker limit)",
 } as const satisfies Record<keyof Counters, string>;
 
 /** Zero wherever there is a value (a variant may lack a subscription). */

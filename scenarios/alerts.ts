@@ -42,9 +42,18 @@ const ALERT_METRICS: readonly AlertMetric[] = [
   "oldestAge",
   "lag",
   "consumers",
+  "throttleRate",
 ];
-/** Metrics of a queue; `lag` and `consumers` are a consumer's; `oldestAge` either's. */
-const QUEUE_METRICS: readonly AlertMetric[] = ["depth", "inFlight", "dlqDepth", "oldestAge"];
+/** Metrics of a queue; `lag` and `consumers` are a consumer's; `oldestAge` and `throttleRate` either's. */
+const QUEUE_METRICS: readonly AlertMetric[] = [
+  "depth",
+  "inFlight",
+  "dlqDepth",
+  "oldestAge",
+  "throttleRate",
+];
+/** Metrics a consumer stands for: a queue consumer's queue, or a group's own (its topic's). */
+const EITHER_METRICS: readonly AlertMetric[] = ["oldestAge", "throttleRate"];
 
 /** Prometheus' default evaluation_interval is 1 m; 15 s is the common setting, and HPA's period. */
 export const ALERT_INTERVAL_DEFAULT_S = 15;
@@ -153,8 +162,9 @@ function readSubject(
     fields.refuse("consumer", "queue or consumer", "give either 'queue' or 'consumer', not both");
   }
   const onQueue = QUEUE_METRICS.includes(metric);
-  // oldestAge is either's; dlqDepth is a queue's, or a topic consumer's dead-letter topic's.
-  const onConsumer = !onQueue || metric === "oldestAge" || metric === "dlqDepth";
+  // oldestAge and throttleRate are either's; dlqDepth is a queue's, or a topic consumer's
+  // dead-letter topic's.
+  const onConsumer = !onQueue || EITHER_METRICS.includes(metric) || metric === "dlqDepth";
   const fits = (consumer: ConsumerConfig) =>
     (metric !== "lag" && metric !== "dlqDepth") || consumer.topic !== null;
   if (fields.has("queue")) {
@@ -185,7 +195,7 @@ function readSubject(
             : `'${metric}' is a queue's metric: write 'queue: <name>'`;
       failWith(node, path, "the right kind of subject", problem);
     }
-    if (metric === "oldestAge" && consumer.queue !== null) {
+    if (EITHER_METRICS.includes(metric) && consumer.queue !== null) {
       return { subject: consumer.queue, subjectKind: "queue" };
     }
     return { subject: name, subjectKind: "consumer" };
@@ -193,7 +203,9 @@ function readSubject(
   const queues = onQueue ? ctx.names.namesOf("queue") : [];
   const groups = onConsumer
     ? consumers.filter(
-        (c) => fits(c) && ((metric !== "oldestAge" && metric !== "dlqDepth") || c.topic !== null),
+        (c) =>
+          fits(c) &&
+          ((!EITHER_METRICS.includes(metric) && metric !== "dlqDepth") || c.topic !== null),
       )
     : [];
   if (queues.length + groups.length === 1) {

@@ -9,6 +9,7 @@ import type {
   RateLimitConfig,
   TopicConfig,
 } from "../models/config.ts";
+import type { ReadLimitConfig, WriteLimitConfig } from "../models/throughputLimits.ts";
 import { type DistributionSpec, distributionMean } from "../sim/distributions.ts";
 import { readDistribution, readSizeDistribution } from "./distribution-syntax.ts";
 import { ScenarioError } from "./errors.ts";
@@ -36,6 +37,7 @@ import {
 } from "./names.ts";
 import { entryOf, type RawNode } from "./raw.ts";
 import { closestMatch } from "./suggest.ts";
+import { readApiLimit, readReadLimit, readWriteLimit } from "./throughputLimits.ts";
 
 export const QUEUE_KEYS = [
   "name",
@@ -53,6 +55,7 @@ export const QUEUE_KEYS = [
   "delay",
   "priorities",
   "requeueOnDisconnect",
+  "apiLimit",
 ];
 /** Queue fields modeled on standard queues only. */
 const STANDARD_QUEUE_KEYS = [
@@ -85,6 +88,8 @@ export const TOPIC_KEYS = [
   "brokers",
   "replicationLag",
   "minInsyncReplicas",
+  "writeLimit",
+  "readLimit",
 ];
 export const PRODUCER_KEYS = [
   "name",
@@ -311,6 +316,7 @@ function readQueueLimits(
     expire,
     delayS,
     priorities,
+    apiLimitPerS: fields.read<number | null>("apiLimit", readApiLimit, null),
   };
 }
 
@@ -355,6 +361,8 @@ export function readTopic(fields: Fields, name: string): TopicConfig {
     segmentS,
     retentionCheckIntervalS,
     ...readReplication(fields),
+    writeLimit: fields.read<WriteLimitConfig | null>("writeLimit", readWriteLimit, null),
+    readLimit: fields.read<ReadLimitConfig | null>("readLimit", readReadLimit, null),
   };
 }
 

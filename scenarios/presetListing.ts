@@ -3,7 +3,7 @@
  * presets (`retry:` on a call), listed, or one of them in full with every value and its source.
  */
 import { RETRY_PRESETS } from "../models/retryPresets.ts";
-import { SYSTEM_PRESETS } from "../models/systemPresets.ts";
+import { presetValueText, SYSTEM_PRESETS } from "../models/systemPresets.ts";
 import { suggestionSuffix } from "./suggest.ts";
 
 /** One line per preset, systems first. */
@@ -33,7 +33,7 @@ export function presetDetails(name: string): string[] | null {
             `${title}:`,
             ...defaults.map(
               (d) =>
-                `  ${d.field}: ${d.value}${d.onlyIf ? ` (when ${d.onlyIf.field} is ${d.onlyIf.values.join(" or ")})` : ""}\n      ${d.source}`,
+                `  ${d.field}: ${presetValueText(d.value)}${d.onlyIf ? ` (when ${d.onlyIf.field} is ${d.onlyIf.values.join(" or ")})` : ""}\n      ${d.source}`,
             ),
           ];
     return [
@@ -105,7 +105,7 @@ export function presetsMarkdown(): string {
         const when = d.onlyIf
           ? ` (when \`${d.onlyIf.field}\` is ${d.onlyIf.values.join(" or ")})`
           : "";
-        lines.push(`- \`${d.field}: ${d.value}\`${when}: ${d.source}`);
+        lines.push(`- \`${d.field}: ${presetValueText(d.value)}\`${when}: ${d.source}`);
       }
       lines.push("");
     }

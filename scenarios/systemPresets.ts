@@ -7,6 +7,7 @@
  */
 import {
   type PresetDefault,
+  type PresetValue,
   SYSTEM_PRESET_NAMES,
   SYSTEM_PRESETS,
 } from "../models/systemPresets.ts";
@@ -77,12 +78,22 @@ function fill(item: RawMap, defaults: readonly PresetDefault[], at: RawNode): vo
       const value = current?.kind === "scalar" ? current.value : undefined;
       if (value === undefined || !preset.onlyIf.values.includes(value as string)) continue;
     }
-    item.entries.push({
-      key: preset.field,
-      keyAt: at.at,
-      value: { kind: "scalar", value: preset.value, text: String(preset.value), at: at.at },
-    });
+    item.entries.push({ key: preset.field, keyAt: at.at, value: presetNode(preset.value, at) });
   }
+}
+
+/** A default's value as the node the scenario would have written, located at `at`. */
+function presetNode(value: PresetValue, at: RawNode): RawNode {
+  if (typeof value !== "object") return { kind: "scalar", value, text: String(value), at: at.at };
+  return {
+    kind: "map",
+    at: at.at,
+    entries: Object.entries(value).map(([key, v]) => ({
+      key,
+      keyAt: at.at,
+      value: { kind: "scalar", value: v, text: String(v), at: at.at },
+    })),
+  };
 }
 
 function* itemsOf(root: RawMap, key: string): Generator<[number, RawMap]> {

@@ -48,6 +48,7 @@ export function queue(extra: Partial<QueueConfig> = {}): QueueConfig {
     delayS: 0,
     priorities: 1,
     requeueOnDisconnect: false,
+    apiLimitPerS: null,
     ...extra,
   };
 }
@@ -101,6 +102,8 @@ export function topic(extra: Partial<TopicConfig> = {}): TopicConfig {
     replicationFactor: 1,
     replicationLagS: 0.01,
     minInsyncReplicas: 1,
+    writeLimit: null,
+    readLimit: null,
     ...extra,
   };
 }

@@ -81,6 +81,8 @@ const NO_STREAM_COUNTERS = {
   expired: 0,
   rateLimitDelayed: 0,
   rateLimitDropped: 0,
+  throttledWrites: 0,
+  throttledReads: 0,
 } as const satisfies Partial<Counters>;
 
 /** No downstream calls in this fixture. */

@@ -97,6 +97,8 @@ describe("summaryJson", () => {
       "expired",
       "rateLimitDelayed",
       "rateLimitDropped",
+      "throttledWrites",
+      "throttledReads",
     ]);
     expect(Object.keys(variant.expectations[0])).toEqual(["text", "metric", "observed", "passed"]);
   });
@@ -318,7 +320,8 @@ describe("summaryMarkdown", () => {
         "link duplicates, dropped by a full queue, publishes refused by a full queue, " +
         "refused and dead-lettered (maxlen), producers blocked by a full queue, " +
         "messages expired (TTL), messages delayed by a producer rate limit, " +
-        "messages dropped by a producer rate limit._",
+        "messages dropped by a producer rate limit, writes throttled (broker limit), " +
+        "reads throttled (broker limit)._",
     );
     const result = smallRunResult();
     result.variants[1].summary.counters.partitionDrops = 7;

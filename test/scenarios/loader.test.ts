@@ -62,6 +62,7 @@ describe("defaults", () => {
           delayS: 0,
           priorities: 1,
           requeueOnDisconnect: false,
+          apiLimitPerS: null,
         },
       ],
       topics: [],
@@ -171,6 +172,7 @@ describe("the file syntax", () => {
       delayS: 0,
       priorities: 1,
       requeueOnDisconnect: false,
+      apiLimitPerS: null,
     });
     expect(config.consumers[0]).toEqual({
       name: "workers",

@@ -96,6 +96,8 @@ describe("a topic scenario", () => {
           replicationFactor: 1,
           replicationLagS: 0.01,
           minInsyncReplicas: 1,
+          writeLimit: null,
+          readLimit: null,
         },
       ],
       consumers: [topicConsumer({})],
@@ -173,6 +175,8 @@ describe("a topic scenario", () => {
         replicationFactor: 1,
         replicationLagS: 0.01,
         minInsyncReplicas: 1,
+        writeLimit: null,
+        readLimit: null,
       },
     ]);
     expect(config.producers[0]).toMatchObject({ to: "signups", messageSizeBytes: 2000 });
