@@ -2,10 +2,29 @@
 import type { ComparisonOp, Expectation } from "./config.ts";
 import type { ExpectationOutcome, VariantSummary } from "./results.ts";
 
-/** The number at a dotted path of the summary (`fates.lost`, `latency.p99S`), or null. */
+/**
+ * The number at a dotted path of the summary (`fates.lost`, `latency.p99S`), or null. An entry of
+ * a list is named by its `name` (`subscriptions.orders.fates.lost`), or by two parts: a call
+ * route's `from` and `to`, a priority class's `queue` and `priority`.
+ */
 export function metricValue(summary: VariantSummary, metric: string): number | null {
   let value: unknown = summary;
-  for (const part of metric.split(".")) {
+  const parts = metric.split(".");
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i];
+    if (Array.isArray(value)) {
+      const entries = value as Record<string, unknown>[];
+      const next = parts[i + 1];
+      const byName = entries.find((e) => e.name === part);
+      const byPair = entries.find(
+        (e) =>
+          (e.from === part && e.to === next) || (e.queue === part && String(e.priority) === next),
+      );
+      if (byName === undefined && byPair === undefined) return null;
+      value = byName ?? byPair;
+      if (byName === undefined) i++;
+      continue;
+    }
     if (value === null || typeof value !== "object" || !(part in value)) return null;
     value = (value as Record<string, unknown>)[part];
   }

@@ -580,6 +580,45 @@ export function alertMetrics(name: string): string[] {
   return ["fired", "firstFiredAtS", "firingS"].map((key) => `alerts.${name}.${key}`);
 }
 
+/**
+ * The metrics of named entries of a variant summary's lists, for a scenario with these
+ * components: `subscriptions.<name>.fates.lost`, `downstreams.<name>.responseTime.p99S`,
+ * `callRoutes.<from>.<to>.attempts`, `byPriority.<queue>.<class>.latency.p99S`.
+ */
+export function namedMetrics(names: {
+  subscriptions: readonly string[];
+  downstreams: readonly string[];
+  callRoutes: readonly (readonly [string, string])[];
+  priorityClasses: readonly (readonly [string, number])[];
+}): string[] {
+  const latency = (prefix: string) => Object.keys(LATENCY_KEYS).map((key) => `${prefix}.${key}`);
+  return [
+    ...names.subscriptions.flatMap((name) => [
+      ...Object.keys(FATES_KEYS).map((key) => `subscriptions.${name}.fates.${key}`),
+      ...latency(`subscriptions.${name}.latency`),
+      `subscriptions.${name}.duplicatesSkipped`,
+      `subscriptions.${name}.orderingViolations`,
+    ]),
+    ...names.downstreams.flatMap((name) => [
+      `downstreams.${name}.requests`,
+      `downstreams.${name}.completed`,
+      `downstreams.${name}.rejected`,
+      ...latency(`downstreams.${name}.responseTime`),
+    ]),
+    ...names.callRoutes.flatMap(([from, to]) =>
+      Object.keys(CALL_ROUTE_KEYS)
+        .filter((key) => key !== "from" && key !== "to" && key !== "retry")
+        .map((key) => `callRoutes.${from}.${to}.${key}`),
+    ),
+    ...names.priorityClasses.flatMap(([queue, priority]) => [
+      ...["produced", "processed", "deadLettered", "dropped", "pending", "lost"].map(
+        (key) => `byPriority.${queue}.${priority}.${key}`,
+      ),
+      ...latency(`byPriority.${queue}.${priority}.latency`),
+    ]),
+  ];
+}
+
 /** Dotted paths of the numeric fields of a variant summary: what an expectation may name. */
 export const SUMMARY_METRICS: readonly string[] = [
   ...Object.keys(FATES_KEYS).map((key) => `fates.${key}`),

@@ -16,20 +16,24 @@ import { parseQuantity } from "./units.ts";
 export const EXPECTATION_METRICS = SUMMARY_METRICS;
 
 const EXPECTED = `a mapping like { fates.lost: 0, latency.p99S: "< 2s" } or a list like ["fates.lost == 0"]`;
+/** Metrics of named entries (models/results.ts namedMetrics). */
+const NAMED_PREFIX = /^(subscriptions|downstreams|callRoutes|byPriority)\./;
 const OPS: readonly ComparisonOp[] = ["<=", ">=", "==", "!=", "<", ">"];
 const CONDITION_PATTERN = /^(<=|>=|==|!=|<|>|=)?\s*(\S.*)$/;
 const STATEMENT_PATTERN = /^([A-Za-z0-9_.-]+)\s*(<=|>=|==|!=|<|>|=)\s*(\S.*)$/;
 
 /**
  * The expectations of a scenario whose alerts are named `alertNames` (each adds
- * `alerts.<name>.fired`, `.firstFiredAtS` and `.firingS` to the metrics it may name).
+ * `alerts.<name>.fired`, `.firstFiredAtS` and `.firingS` to the metrics it may name), and whose
+ * named entries (subscriptions, downstreams, ...) add `extraMetrics`.
  */
 export function readExpectations(
   node: RawNode,
   path: string,
   alertNames: readonly string[] = [],
+  extraMetrics: readonly string[] = [],
 ): Expectation[] {
-  const metrics = [...EXPECTATION_METRICS, ...alertNames.flatMap(alertMetrics)];
+  const metrics = [...EXPECTATION_METRICS, ...alertNames.flatMap(alertMetrics), ...extraMetrics];
   if (node.kind === "map") return fromMapping(node, path, "", metrics);
   if (node.kind !== "list") fail(node, path, EXPECTED);
   return node.items.flatMap((item, i) => {
@@ -100,7 +104,10 @@ function resolveMetric(
   metrics: readonly string[],
 ): string {
   if (metrics.includes(written)) return written;
-  const leaves = written.includes(".") ? [] : metrics.filter((m) => m.endsWith(`.${written}`));
+  // A bare name means a run-wide metric, never one of a named entry (`lost` is `fates.lost`).
+  const leaves = written.includes(".")
+    ? []
+    : metrics.filter((m) => m.endsWith(`.${written}`) && !NAMED_PREFIX.test(m));
   if (leaves.length === 1) return leaves[0];
   if (leaves.length > 1) {
     failWith(node, path, "a metric", `'${written}' is ambiguous: say ${leaves.join(" or ")}`);

@@ -10,6 +10,7 @@ import type {
   ScenarioConfig,
   ServiceConfig,
 } from "../models/config.ts";
+import { namedMetrics } from "../models/results.ts";
 import { RUN_LIMITS_DEFAULT } from "../models/runGuard.ts";
 import { readAlerts } from "./alerts.ts";
 import { CALLER_KEYS, readCall, readCaller } from "./calls.ts";
@@ -145,7 +146,22 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
   );
   const alerts = fields.read("alerts", (n, p) => readAlerts(n, p, ctx, consumers), []);
   const alertNames = alerts.map((alert) => alert.name);
-  const expect = fields.read("expect", (n, p) => readExpectations(n, p, alertNames), []);
+  const named = namedMetrics({
+    subscriptions: [
+      ...queues.map((q) => q.name),
+      ...consumers.filter((c) => c.topic !== null).map((c) => `${c.topic}/${c.group}`),
+    ],
+    downstreams: downstreams.map((d) => d.name),
+    callRoutes: [
+      ...downstreams.flatMap((d) => (d.calls ? [[d.name, d.calls.target] as const] : [])),
+      ...consumers.flatMap((c) => (c.calls ? [[c.name, c.calls.target] as const] : [])),
+      ...callers.map((c) => [c.name, c.calls.target] as const),
+    ],
+    priorityClasses: queues.flatMap((q) =>
+      q.priorities >= 2 ? Array.from({ length: q.priorities }, (_, k) => [q.name, k] as const) : [],
+    ),
+  });
+  const expect = fields.read("expect", (n, p) => readExpectations(n, p, alertNames, named), []);
   const limits = fields.read("limits", readLimits, RUN_LIMITS_DEFAULT);
   const contention = fields.read("contention", readContention, null);
   return {

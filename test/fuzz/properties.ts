@@ -397,7 +397,9 @@ export function configProblems(config: ScenarioConfig): string[] {
   }
   for (const e of config.expect) {
     check(
-      EXPECTATION_METRICS.includes(e.metric) || alertMetricNames.includes(e.metric),
+      EXPECTATION_METRICS.includes(e.metric) ||
+        alertMetricNames.includes(e.metric) ||
+        /^(subscriptions|downstreams|callRoutes|byPriority)\.[^.]+\./.test(e.metric),
       `expect metric ${e.metric}`,
     );
     check(["<", "<=", "==", "!=", ">=", ">"].includes(e.op), `expect op ${e.op}`);

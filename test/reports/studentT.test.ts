@@ -102,3 +102,46 @@ describe("mean with a confidence interval", () => {
     expect(meanInterval([7, 7, 7])).toMatchObject({ mean: 7, ciLow: 7, ciHigh: 7 });
   });
 });
+
+describe("the 95% interval's coverage", () => {
+  it("covers the true mean of a normal distribution in about 95% of samples of 8", async () => {
+    const { RandomStreams } = await import("../../sim/random.ts");
+    const { makeDistribution } = await import("../../sim/distributions.ts");
+    const normal = makeDistribution(
+      { kind: "normal", mean: 3, stddev: 2 },
+      new RandomStreams(7).stream("coverage"),
+    );
+    const trials = 4000;
+    let covered = 0;
+    for (let t = 0; t < trials; t++) {
+      const sample = Array.from({ length: 8 }, () => normal.sample());
+      const { ciLow, ciHigh } = meanInterval(sample);
+      if (ciLow! <= 3 && 3 <= ciHigh!) covered++;
+    }
+    // Binomial(4000, 0.95): sd 0.0034; 4 sd either side.
+    expect(covered / trials).toBeGreaterThan(0.936);
+    expect(covered / trials).toBeLessThan(0.964);
+  });
+
+  it("and a z interval (1.96 instead of t) would cover too rarely with samples of 4", async () => {
+    // The reason for Student t: with n = 4, mean ± 1.96 s/√n covers about 86%, not 95%.
+    const { RandomStreams } = await import("../../sim/random.ts");
+    const { makeDistribution } = await import("../../sim/distributions.ts");
+    const normal = makeDistribution(
+      { kind: "normal", mean: 0, stddev: 1 },
+      new RandomStreams(8).stream("coverage"),
+    );
+    let coveredT = 0;
+    let coveredZ = 0;
+    const trials = 4000;
+    for (let t = 0; t < trials; t++) {
+      const sample = Array.from({ length: 4 }, () => normal.sample());
+      const { mean, ciLow, ciHigh } = meanInterval(sample);
+      if (ciLow! <= 0 && 0 <= ciHigh!) coveredT++;
+      const s = Math.sqrt(sample.reduce((a, x) => a + (x - mean!) ** 2, 0) / 3);
+      if (Math.abs(mean!) <= (1.96 * s) / 2) coveredZ++;
+    }
+    expect(coveredT / trials).toBeGreaterThan(0.936);
+    expect(coveredZ / trials).toBeLessThan(0.9);
+  });
+});
