@@ -23,9 +23,9 @@ export interface Mm1Figures {
   bareCustomersPerS: number;
   /** `queuelab run` from start to exit, report included. */
   commandS: number;
-  /** Peak resident memory of the 1M and the 10M runs, in bytes; null when not measured. */
-  peakRss1MBytes: number | null;
-  peakRss10MBytes: number | null;
+  /** Memory of the 1M and the 10M runs; null when not measured. */
+  memory1M: MemoryFigures | null;
+  memory10M: MemoryFigures | null;
 }
 
 function median(values: number[]): number {
@@ -49,23 +49,32 @@ function bareMm1(customers: number): number {
 
 const BIN = new URL("../bin/queuelab.js", import.meta.url).pathname;
 
-/** Peak RSS of a child process running the scenario's simulation (no report), in bytes. */
-function peakRssBytes(customers: number): number {
+/** Memory of a child process running the scenario's simulation (no report), in bytes. */
+function memoryOf(customers: number): MemoryFigures {
   const script = `
     const { loadScenario, resolveScenarioPath } = await import(${JSON.stringify(new URL("../scenarios/index.ts", import.meta.url).href)});
     const { simulate } = await import(${JSON.stringify(new URL("../models/simulation.ts", import.meta.url).href)});
     const loaded = loadScenario(resolveScenarioPath("mm1"), ["duration=${durationFor(customers)}", "warmup=0s"]);
     simulate(loaded.variants[0].config, { seed: 1, variantName: "base" });
-    process.stdout.write(String(process.resourceUsage().maxRSS * 1024));
+    globalThis.gc();
+    const memory = process.memoryUsage();
+    process.stdout.write(JSON.stringify({
+      peak: process.resourceUsage().maxRSS * 1024,
+      retained: memory.heapUsed + memory.arrayBuffers,
+    }));
   `;
   const out = execFileSync(
     process.execPath,
-    ["--import", "tsx", "--input-type=module", "-e", script],
-    {
-      encoding: "utf8",
-    },
+    ["--expose-gc", "--import", "tsx", "--input-type=module", "-e", script],
+    { encoding: "utf8" },
   );
-  return Number(out);
+  return JSON.parse(out) as MemoryFigures;
+}
+
+/** Peak resident memory (which depends on when the collector ran) and what is still held after a full collection at the end. */
+interface MemoryFigures {
+  peak: number;
+  retained: number;
 }
 
 export function benchMm1(options: { repeats?: number; memory?: boolean } = {}): Mm1Figures {
@@ -118,7 +127,7 @@ export function benchMm1(options: { repeats?: number; memory?: boolean } = {}): 
     modelCustomersPerS: median(modelRates),
     bareCustomersPerS: median(bareRates),
     commandS,
-    peakRss1MBytes: memory ? peakRssBytes(1_000_000) : null,
-    peakRss10MBytes: memory ? peakRssBytes(10_000_000) : null,
+    memory1M: memory ? memoryOf(1_000_000) : null,
+    memory10M: memory ? memoryOf(10_000_000) : null,
   };
 }
