@@ -126,12 +126,17 @@ export class QueueCapacity implements PublishGate {
     this.roomMayHaveOpened();
   }
 
+  /** Told of every change of storedBytes (the run's stored-bytes series). */
+  onStoredChange: ((deltaBytes: number) => void) | null = null;
+
   stored(sizeBytes: number): void {
     this.storedBytes += sizeBytes;
+    this.onStoredChange?.(sizeBytes);
   }
 
   unstored(sizeBytes: number): void {
     this.storedBytes -= sizeBytes;
+    this.onStoredChange?.(-sizeBytes);
     this.roomMayHaveOpened();
   }
 

@@ -352,6 +352,8 @@ export interface VariantSeries {
   goodputPerS: number[];
   /** Dead-letter queue depth at the end of each bucket. */
   dlqDepth: number[];
+  /** Time-weighted mean of the bytes the queues store (ready, delayed, in flight, dead-lettered). */
+  storedBytes: number[];
   producedPerS: number[];
   processedPerS: number[];
   /** End-to-end latency percentiles of messages processed in each bucket; null where none were. */

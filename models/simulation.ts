@@ -386,6 +386,7 @@ function series(world: World): VariantSeries {
       entryRoutes(world).map((route) => route.client.successSeries.ratePerS()),
     ),
     dlqDepth: stats.dlqSeries.last(),
+    storedBytes: stats.storedBytesSeries.mean(),
     producedPerS: stats.producedSeries.ratePerS(),
     processedPerS: stats.processedSeries.ratePerS(),
     latencyP50S: stats.latencySeries.quantile(0.5),

@@ -34,6 +34,9 @@ export class RunStats {
   readonly readySeries: GaugeSeries;
   readonly inFlightSeries: GaugeSeries;
   readonly dlqSeries: GaugeSeries;
+  /** Bytes the queues store (ready, delayed, in flight, dead-lettered): what a broker's disk holds. */
+  storedBytes = 0;
+  readonly storedBytesSeries: GaugeSeries;
   readonly producedSeries: CounterSeries;
   readonly processedSeries: CounterSeries;
   readonly latencySeries: HistogramSeries;
@@ -54,6 +57,7 @@ export class RunStats {
     this.readySeries = new GaugeSeries(grid);
     this.inFlightSeries = new GaugeSeries(grid);
     this.dlqSeries = new GaugeSeries(grid);
+    this.storedBytesSeries = new GaugeSeries(grid);
     this.producedSeries = new CounterSeries(grid);
     this.processedSeries = new CounterSeries(grid);
     this.latencySeries = new HistogramSeries(grid);
@@ -68,6 +72,11 @@ export class RunStats {
   changeInFlight(delta: number): void {
     this.inFlight += delta;
     this.inFlightSeries.set(this.kernel.nowS, this.inFlight);
+  }
+
+  changeStoredBytes(delta: number): void {
+    this.storedBytes += delta;
+    this.storedBytesSeries.set(this.kernel.nowS, this.storedBytes);
   }
 
   changeDlq(delta: number): void {
@@ -106,5 +115,6 @@ export class RunStats {
     this.readySeries.finish(endS);
     this.inFlightSeries.finish(endS);
     this.dlqSeries.finish(endS);
+    this.storedBytesSeries.finish(endS);
   }
 }

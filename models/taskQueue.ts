@@ -151,6 +151,7 @@ export class TaskQueue {
     this.rings = config.fifo ? null : new PriorityRings(this.classCount);
     this.ready = this.groups ?? this.rings!;
     this.capacity = new QueueCapacity(kernel, config, store);
+    this.capacity.onStoredChange = (deltaBytes) => stats.changeStoredBytes(deltaBytes);
     this.gate = this.capacity.gated ? this.capacity : null;
     this.recentIds =
       config.fifo && config.deduplicationWindowS > 0

@@ -58,6 +58,7 @@ export const CHART_TITLES: Readonly<Record<string, string>> = {
   "fates.png": "Message fates per variant",
   "subscription-fates.png": "Message fates per subscription",
   "dlq-depth.png": "Dead-letter queue depth",
+  "stored-bytes.png": "Bytes stored by the queues (ready, delayed, in flight, dead-lettered)",
   "call-load.png":
     "Calls to downstream services: attempts (dashed, retries included) and goodput (solid)",
   "contention-calls.png":
@@ -246,6 +247,29 @@ function dlqDepthChart(result: RunResult, unit: Unit): ChartImage {
   return { file, title, png: renderPng(config) };
 }
 
+function storedBytesChart(result: RunResult, unit: Unit): ChartImage {
+  const datasets = result.variants.map(({ name, series }, i) =>
+    lineDataset(
+      name,
+      i,
+      points(
+        midpoints(series, unit),
+        series.storedBytes.map((b) => b / 2 ** 20),
+      ),
+      DASH.solid,
+    ),
+  );
+  const file = "stored-bytes.png";
+  const title = CHART_TITLES[file];
+  const config = timeChartConfig({ result, title, yTitle: "MiB", datasets, unit });
+  return { file, title, png: renderPng(config) };
+}
+
+/** Some variant's queues stored bytes (a scenario with queues; topics keep their own logs). */
+function storesBytes(result: RunResult): boolean {
+  return result.variants.some(({ series }) => series.storedBytes.some((bytes) => bytes > 0));
+}
+
 function consumersChart(result: RunResult, unit: Unit): ChartImage {
   const datasets = result.variants.map(({ name, series }, i) =>
     lineDataset(name, i, points(midpoints(series, unit), series.consumerCount), DASH.solid),
@@ -361,6 +385,7 @@ export function renderCharts(result: RunResult): ChartImage[] {
     fatesChart(result),
     ...(hasSeveralSubscriptions(result) ? [subscriptionFatesChart(result)] : []),
     dlqDepthChart(result, unit),
+    ...(storesBytes(result) ? [storedBytesChart(result, unit)] : []),
     ...(callsSomething(result) ? [callLoadChart(result, unit)] : []),
     ...(hasContention(result) ? contentionCharts(result) : []),
     ...(autoscales(result) ? [consumersChart(result, unit)] : []),

@@ -15,6 +15,7 @@ const SERIES_KEYS = {
   callAttemptsPerS: true,
   goodputPerS: true,
   dlqDepth: true,
+  storedBytes: true,
   producedPerS: true,
   processedPerS: true,
   latencyP50S: true,

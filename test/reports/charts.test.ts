@@ -6,6 +6,7 @@ import { PNG_SIGNATURE, pngSize } from "./png.ts";
 
 /** Charts drawn only for runs that call a service or run a contention experiment. */
 const CONDITIONAL_CHARTS = [
+  "stored-bytes.png",
   "call-load.png",
   "contention-calls.png",
   "contention-time.png",

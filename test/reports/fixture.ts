@@ -38,6 +38,7 @@ function series(storm: boolean): VariantSeries {
     queueDepth: [0, 2, 3, 40 * scale, 120 * scale, 90 * scale, 30, 8, 3, 1, 0, 0],
     inFlight: [4, 5, 5, 20, 20, 20, 18, 9, 6, 5, 1, 0],
     callAttemptsPerS: new Array(TIMES_S.length).fill(0),
+    storedBytes: new Array(TIMES_S.length).fill(0),
     goodputPerS: new Array(TIMES_S.length).fill(0),
     dlqDepth: [0, 0, 0, 0, storm ? 3 : 1, storm ? 9 : 2, storm ? 12 : 2, 12, 12, 12, 12, 12].map(
       (d) => (storm ? d : Math.min(d, 2)),
