@@ -99,6 +99,7 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
   private readonly repollHandler: number;
   private readonly restartHandler: number;
   private readonly randomCrashHandler: number;
+  private readonly beginHandler: number;
   private readonly coldStartHandler: number;
   /** The client of the downstream service each message calls; null when it calls none. */
   readonly callClient: CallClient | null = null;
@@ -159,6 +160,7 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
     this.randomCrashHandler = kernel.register(`consumer:${name}/random-crash`, () =>
       this.randomCrash(),
     );
+    this.beginHandler = kernel.register(`consumer:${name}/begin`, () => this.begin());
     this.coldStartHandler = kernel.register(`consumer:${name}/cold-start-done`, (i, epoch) =>
       this.coldStartDone(i, epoch),
     );
@@ -186,6 +188,15 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
 
   /** Every token starts waiting for work; instances take turns so load spreads across them. */
   start(): void {
+    if (this.config.startS > 0) {
+      this.kernel.schedule(this.config.startS, this.beginHandler);
+      return;
+    }
+    this.begin();
+  }
+
+  /** At its start time, every token waits for work and random crashes begin. */
+  private begin(): void {
     for (let token = 0; token < this.tokenCount; token++) this.offer(token);
     this.scheduleRandomCrash();
   }
