@@ -184,9 +184,14 @@ const sqsFifo: SystemPreset = {
       value: "5m",
       source: `the deduplication interval is 5 minutes (${SQS_DOCS}, exactly-once processing)`,
     },
+    {
+      field: "apiLimit",
+      value: "300/s",
+      source: `FIFO queues support up to 300 API calls per second per action (SendMessage, ReceiveMessage) without batching (${SQS_DOCS}, quotas)`,
+    },
   ],
   notModeled: [
-    "the 300 API calls/s per action limit (3,000 messages/s with batching)",
+    "batching (10 messages per call: 3,000 messages/s), high-throughput mode",
     ...sqs.notModeled.slice(0, 2),
   ],
 };

@@ -64,6 +64,7 @@ consumers: [{ name: workers, processing: 1ms }]
     expect(fifo.queues[0].fifo).toBe(true);
     expect(fifo.queues[0].deduplicationWindowS).toBe(300); // 5 minutes
     expect(fifo.queues[0].visibilityTimeoutS).toBe(30);
+    expect(fifo.queues[0].apiLimitPerS).toBe(300); // 300 calls/s per action, unbatched
     expect(fifo.producers[0].acks).toBe("all");
     const quorum = loadScenarioText(text("rabbitmq-quorum"), "q.yaml").variants[0].config;
     expect(quorum.queues[0].maxReceives).toBe(20); // delivery-limit 20 (4.x)
