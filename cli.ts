@@ -4,7 +4,6 @@
  * 3 an internal error (an invariant broke: a bug, reported with its seed), 4 a budget of the run
  * (limits:, --max-*) stopped it.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
@@ -18,7 +17,6 @@ import {
 import type { RunResult } from "./models/results.ts";
 import {
   defaultReportFolder,
-  formatDurationS,
   OutputFolderError,
   replayCommandFor,
   StagedFolder,
@@ -28,16 +26,28 @@ import {
 import { reportDeterminism } from "./scenarios/determinism.ts";
 import { ScenarioError } from "./scenarios/errors.ts";
 import {
+  EXIT_BAD_INPUT,
+  EXIT_BUDGET_EXCEEDED,
+  EXIT_EXPECTATION_FAILED,
+  EXIT_INTERNAL,
+  EXIT_OK,
+  UsageError,
+} from "./scenarios/exitCodes.ts";
+import {
   listBundledScenarios,
   loadScenario,
   resolveScenarioPath,
   UnitError,
 } from "./scenarios/index.ts";
+import {
+  presetsCommand,
+  type ReplayArgs,
+  replayCommand,
+  type ShrinkArgs,
+  shrinkCommand,
+} from "./scenarios/inspectCommands.ts";
 import { parseDurationBudgetS, parseEventsBudget } from "./scenarios/limits.ts";
-import { presetDetails, presetList, unknownPreset } from "./scenarios/presetListing.ts";
-import { firstFailingSeed, formatStory, replay } from "./scenarios/replay.ts";
 import { failedExpectations, runScenario } from "./scenarios/run.ts";
-import { shrink } from "./scenarios/shrink.ts";
 import {
   type MergeArgs,
   mergeBuilder,
@@ -48,15 +58,6 @@ import {
 } from "./scenarios/sweepCommand.ts";
 import { DistributionError } from "./sim/distributions.ts";
 import { fileTraceSink, Trace } from "./sim/trace.ts";
-
-export const EXIT_OK = 0;
-export const EXIT_EXPECTATION_FAILED = 1;
-export const EXIT_BAD_INPUT = 2;
-export const EXIT_INTERNAL = 3;
-export const EXIT_BUDGET_EXCEEDED = 4;
-
-/** A user mistake on the command line itself. */
-class UsageError extends Error {}
 
 interface RunArgs {
   scenario: string;
@@ -181,142 +182,6 @@ function listCommand(): number {
   for (const scenario of bundled) {
     process.stdout.write(`${scenario.name.padEnd(width)}  ${scenario.description}\n`);
   }
-  return EXIT_OK;
-}
-
-interface ReplayArgs {
-  scenario: string;
-  seed?: number;
-  variant?: string;
-  message?: number;
-  key?: string;
-  set: string[];
-  trace?: string;
-  untilFailure: boolean;
-  maxSeeds: number;
-}
-
-/** Re-runs one variant and prints the life story of a message or of a key's messages. */
-function replayCommand(args: ReplayArgs): number {
-  if ((args.message === undefined) === (args.key === undefined)) {
-    throw new UsageError("replay: give --message <id> or --key <key> (one of them)");
-  }
-  const file = resolveScenarioPath(args.scenario);
-  const loaded = loadScenario(file, args.set);
-  const names = loaded.variants.map((v) => v.name);
-  const variant = args.variant ?? names[0];
-  if (!names.includes(variant)) {
-    throw new UsageError(
-      `--variant ${variant}: no such variant; the variants are ${names.join(", ")}`,
-    );
-  }
-  let seed = args.seed ?? loaded.seed;
-  if (args.untilFailure) {
-    const found = firstFailingSeed(loaded, variant, seed, args.maxSeeds, (s) =>
-      process.stderr.write(`seed ${s}\r`),
-    );
-    if (found === null) {
-      process.stdout.write(
-        `${loaded.name} / ${variant} met its expectations at seeds ${seed} to ${seed + args.maxSeeds - 1}\n`,
-      );
-      return EXIT_OK;
-    }
-    process.stdout.write(`first broken expectation at seed ${found}\n`);
-    seed = found;
-  }
-  const key =
-    args.key === undefined
-      ? undefined
-      : /^k?\d+$/.test(args.key)
-        ? `k${args.key.replace(/^k/, "")}`
-        : args.key;
-  const sink = args.trace === undefined ? null : fileTraceSink(args.trace);
-  let story: ReturnType<typeof replay>;
-  try {
-    story = replay(loaded, {
-      seed,
-      variant,
-      filter: { messageId: args.message, key },
-      fullTrace: sink?.write,
-    });
-  } finally {
-    sink?.close();
-  }
-  const who = args.message !== undefined ? `message #${args.message}` : `key ${key}`;
-  process.stdout.write(`${loaded.name} / ${variant}, seed ${seed}: the story of ${who}\n`);
-  if (story.events.length === 0) {
-    process.stdout.write(`  nothing happened to ${who} in this run\n`);
-  }
-  for (const line of formatStory(story.events, formatDurationS)) process.stdout.write(`${line}\n`);
-  if (args.trace !== undefined) process.stdout.write(`full trace: ${args.trace}\n`);
-  if (story.error !== null) throw story.error;
-  const failures = story.summary!.expectations.filter((e) => !e.passed);
-  for (const failure of failures) {
-    process.stdout.write(`✘ ${failure.text} (observed ${failure.observed ?? "no value"})\n`);
-  }
-  return failures.length > 0 ? EXIT_EXPECTATION_FAILED : EXIT_OK;
-}
-
-interface ShrinkArgs {
-  scenario: string;
-  seed?: number;
-  variant?: string;
-  set: string[];
-  out?: string;
-  maxRuns: number;
-}
-
-/** Writes a smaller scenario that fails the same expectation as the given run. */
-function shrinkCommand(args: ShrinkArgs): number {
-  const file = resolveScenarioPath(args.scenario);
-  const loaded = loadScenario(file, args.set);
-  if (args.set.length > 0) {
-    throw new UsageError("shrink: write the overrides into the file (--set is not applied here)");
-  }
-  const names = loaded.variants.map((v) => v.name);
-  const variant = args.variant ?? names[0];
-  if (!names.includes(variant)) {
-    throw new UsageError(
-      `--variant ${variant}: no such variant; the variants are ${names.join(", ")}`,
-    );
-  }
-  const seed = args.seed ?? loaded.seed;
-  const out = args.out ?? `${loaded.name}-${variant}-seed${seed}-shrunk.yaml`;
-  if (existsSync(out)) {
-    throw new UsageError(
-      `${out} already exists; choose another --out (queuelab never overwrites it)`,
-    );
-  }
-  const result = shrink({
-    text: readFileSync(file, "utf8"),
-    file,
-    variant,
-    seed,
-    maxRuns: args.maxRuns,
-    onRun: (runs, step) => process.stderr.write(`[run ${runs}] removed: ${step}\n`),
-  });
-  if (result === null) {
-    process.stdout.write(
-      `${loaded.name} / ${variant} at seed ${seed} breaks no expectation: nothing to shrink\n`,
-    );
-    return EXIT_OK;
-  }
-  writeFileSync(out, result.text, { flag: "wx" });
-  process.stdout.write(
-    `still fails "${result.expectation}" after ${result.steps.length} reductions (${result.runs} runs): ${out}\n` +
-      `replay: ${replayCommandFor(out, seed, [])}\n`,
-  );
-  return EXIT_EXPECTATION_FAILED;
-}
-
-function presetsCommand(args: { name?: string }): number {
-  if (args.name === undefined) {
-    for (const line of presetList()) process.stdout.write(`${line}\n`);
-    return EXIT_OK;
-  }
-  const details = presetDetails(args.name);
-  if (details === null) throw new UsageError(unknownPreset(args.name));
-  for (const line of details) process.stdout.write(`${line}\n`);
   return EXIT_OK;
 }
 

@@ -3,6 +3,7 @@
  * Ctrl-C, and exit codes (0 all runs met the expectations, 1 some broke one, 2 bad input, 3 an
  * internal error in some run or a dead worker, 130/143 stopped by SIGINT/SIGTERM).
  */
+
 import type { Argv } from "yargs";
 import { alignTable, shellQuote, truncate } from "../reports/format.ts";
 import { SweepProgress, type SweepProgressState } from "../reports/sweepProgress.ts";
@@ -14,14 +15,11 @@ import {
   type SweepSummary,
   sweepVerdict,
 } from "../reports/sweepReport.ts";
+import { EXIT_BAD_INPUT, EXIT_EXPECTATION_FAILED, EXIT_INTERNAL, EXIT_OK } from "./exitCodes.ts";
 import { mergeShards, runSweep, type SweepOutcome, WORKERS_MAX } from "./sweep.ts";
 import { SweepInputError } from "./sweepPlan.ts";
 import { SweepPoolBadInput, SweepWorkerError } from "./sweepPool.ts";
 
-const EXIT_OK = 0;
-const EXIT_EXPECTATION_FAILED = 1;
-const EXIT_BAD_INPUT = 2;
-const EXIT_INTERNAL = 3;
 /** 128 + the signal's number, as shells report a process a signal stopped. */
 const EXIT_SIGNAL: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
