@@ -170,6 +170,12 @@ export interface QueueConfig {
    */
   requeueOnDisconnect: boolean;
   /**
+   * A message returned to the queue (nacked, timed out, its consumer gone) goes back to the head
+   * of the line, as a RabbitMQ classic queue requeues it, instead of the tail: a message that
+   * always fails is delivered again at once, ahead of everything else.
+   */
+  requeueToHead: boolean;
+  /**
    * API calls per second and action (SQS FIFO: 300 SendMessage, 300 ReceiveMessage), counted in
    * one-second windows (models/throughputLimits.ts): a publish beyond it is refused (the producer
    * retries), a delivery beyond it waits for the next second; null: no limit.

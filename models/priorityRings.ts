@@ -19,6 +19,12 @@ export class PriorityRings {
     this.size++;
   }
 
+  /** Puts a copy first in its class (requeued to the head). */
+  pushFront(priorityClass: number, slot: number): void {
+    this.rings[priorityClass].unshift(slot);
+    this.size++;
+  }
+
   /** The next copy to deliver: the head of the highest non-empty class. Only when size > 0. */
   shift(): number {
     return this.shiftFrom(this.highestNonEmpty());

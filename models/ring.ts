@@ -14,6 +14,14 @@ export class IntRing {
     this.size++;
   }
 
+  /** Puts `value` first in line (a message requeued to the head). */
+  unshift(value: number): void {
+    if (this.size === this.items.length) this.grow();
+    this.head = (this.head - 1 + this.items.length) % this.items.length;
+    this.items[this.head] = value;
+    this.size++;
+  }
+
   shift(): number {
     if (this.size === 0) throw new Error("shift from an empty ring");
     const value = this.items[this.head];

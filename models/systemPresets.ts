@@ -209,6 +209,11 @@ const rabbitmq: SystemPreset = {
       source: `consumer_timeout 30 min: an unacked delivery's channel is closed and it is requeued (${RABBIT_DOCS}, consumers)`,
     },
     {
+      field: "requeueToHead",
+      value: true,
+      source: `a classic queue puts a requeued message back near the head, so a failing consumer loops on it at once (${RABBIT_DOCS}, confirms)`,
+    },
+    {
       field: "requeueOnDisconnect",
       value: true,
       source: `unacked deliveries are requeued when their channel or connection closes (${RABBIT_DOCS}, confirms)`,
@@ -237,7 +242,6 @@ const rabbitmq: SystemPreset = {
   ],
   notModeled: [
     "exchanges and bindings (direct, fanout, topic)",
-    "requeue near the head (queuelab requeues at the tail)",
     "prefetch (basic.qos), length limits and overflow, TTL, memory and disk alarms",
   ],
 };
@@ -247,7 +251,7 @@ const rabbitmqQuorum: SystemPreset = {
   name: "rabbitmq-quorum",
   description: "RabbitMQ quorum queue: a delivery limit of 20",
   broker: [
-    ...rabbitmq.broker,
+    ...rabbitmq.broker.filter((d) => d.field !== "requeueToHead"),
     {
       field: "maxReceives",
       value: 20,

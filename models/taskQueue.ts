@@ -628,6 +628,7 @@ export class TaskQueue {
     }
     store.place[slot] = Place.ready;
     if (this.groups !== null) this.groups.returnToHead(store.keyIndex[slot], slot);
+    else if (this.config.requeueToHead) this.rings!.pushFront(this.classOf(slot), slot);
     else this.rings!.push(this.classOf(slot), slot);
     this.stats.changeReady(1);
     this.capacity.enterWaiting(store.sizeBytes[slot]);

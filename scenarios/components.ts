@@ -56,6 +56,7 @@ export const QUEUE_KEYS = [
   "priorities",
   "requeueOnDisconnect",
   "apiLimit",
+  "requeueToHead",
 ];
 /** Queue fields modeled on standard queues only. */
 const STANDARD_QUEUE_KEYS = [
@@ -222,6 +223,7 @@ export function readQueue(fields: Fields, name: string): QueueConfig {
     deduplicationWindowS,
     ...readQueueLimits(fields, fifo),
     requeueOnDisconnect: fields.read("requeueOnDisconnect", readBoolean, false),
+    requeueToHead: fields.read("requeueToHead", readBoolean, false),
   };
 }
 
@@ -237,6 +239,7 @@ function readQueueLimits(
   | "fifo"
   | "deduplicationWindowS"
   | "requeueOnDisconnect"
+  | "requeueToHead"
 > {
   if (fifo) {
     for (const key of STANDARD_QUEUE_KEYS) {

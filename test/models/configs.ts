@@ -48,6 +48,7 @@ export function queue(extra: Partial<QueueConfig> = {}): QueueConfig {
     delayS: 0,
     priorities: 1,
     requeueOnDisconnect: false,
+    requeueToHead: false,
     apiLimitPerS: null,
     ...extra,
   };

@@ -35,6 +35,7 @@ describe("FIFO queues in a scenario", () => {
       delayS: 0,
       priorities: 1,
       requeueOnDisconnect: false,
+      requeueToHead: false,
       apiLimitPerS: null,
     });
     expect(

@@ -62,6 +62,7 @@ describe("defaults", () => {
           delayS: 0,
           priorities: 1,
           requeueOnDisconnect: false,
+          requeueToHead: false,
           apiLimitPerS: null,
         },
       ],
@@ -172,6 +173,7 @@ describe("the file syntax", () => {
       delayS: 0,
       priorities: 1,
       requeueOnDisconnect: false,
+      requeueToHead: false,
       apiLimitPerS: null,
     });
     expect(config.consumers[0]).toEqual({
