@@ -3,8 +3,9 @@
  * it admits ends in exactly one accounted state, and every extra processing of it is counted as
  * a duplicate effect.
  *
- * One byte per message id: the low 3 bits hold the fate, the high 5 bits the number of live
- * copies of the message for this subscription (on a link, queued, in flight, retained in a log
+ * One byte per message id, in pages of 64 KiB allocated as ids reach them (no array grown by
+ * copying, no room held beyond the last page): the low 3 bits hold the fate, the high 5 bits the
+ * number of live copies of the message for this subscription (on a link, queued, in flight, retained in a log
  * and not yet committed past, held in a consumer's memory). A message whose last copy
  * disappears before it has a fate is lost, and the caller must say why.
  *
@@ -13,7 +14,6 @@
  * still holds the record awaiting its acknowledgement, which then removes the last copy
  * "delivered". The cause is remembered until the message has a fate, and applies then.
  */
-import { grown } from "../sim/grow.ts";
 import { InvariantError } from "./errors.ts";
 import type { Fates } from "./results.ts";
 
@@ -47,7 +47,7 @@ export class FateLedger {
   /** Dropped messages by reason. */
   readonly droppedByReason = new Map<string, number>();
 
-  private states = new Uint8Array(1 << 16);
+  private readonly states = new PagedBytes();
   /** Loss causes of copies that left while others remained (see above); few at a time. */
   private readonly pendingLossCause = new Map<number, string>();
 
@@ -58,30 +58,25 @@ export class FateLedger {
 
   /** Message `id` (ids are dense over the run, shared by all subscriptions) is now this subscription's, with one live copy. */
   admit(id: number): void {
-    if (id >= this.states.length) {
-      let capacity = this.states.length * 2;
-      while (capacity <= id) capacity *= 2;
-      this.states = grown(this.states, capacity);
-    }
-    if (this.states[id] !== Fate.none) this.fail(`message ${id} admitted twice`);
-    this.states[id] = COPY_UNIT | Fate.pending;
+    if (this.states.get(id) !== Fate.none) this.fail(`message ${id} admitted twice`);
+    this.states.set(id, COPY_UNIT | Fate.pending);
     this.produced++;
     if (id >= this.idsEnd) this.idsEnd = id + 1;
   }
 
   fateOf(id: number): FateCode {
-    return (this.states[id] & FATE_MASK) as FateCode;
+    return (this.states.get(id) & FATE_MASK) as FateCode;
   }
 
   liveCopies(id: number): number {
-    return this.states[id] >> 3;
+    return this.states.get(id) >> 3;
   }
 
   /** A network duplicated the message: one more copy travels. */
   addCopy(id: number): void {
     const copies = this.liveCopies(id);
     if (copies === COPIES_MAX) this.fail(`message ${id} has more than ${COPIES_MAX} live copies`);
-    this.states[id] += COPY_UNIT;
+    this.states.set(id, this.states.get(id) + COPY_UNIT);
   }
 
   /**
@@ -91,7 +86,7 @@ export class FateLedger {
   removeCopy(id: number, lossCause: string | null): void {
     const copies = this.liveCopies(id);
     if (copies === 0) this.fail(`message ${id} has no live copy to remove`);
-    this.states[id] -= COPY_UNIT;
+    this.states.set(id, this.states.get(id) - COPY_UNIT);
     if (this.fateOf(id) !== Fate.pending) return;
     if (copies > 1) {
       if (lossCause !== null) this.pendingLossCause.set(id, lossCause);
@@ -176,7 +171,7 @@ export class FateLedger {
     let liveCopies = 0;
     let pendingWithoutCopy = 0;
     for (let id = 0; id < this.idsEnd; id++) {
-      const state = this.states[id];
+      const state = this.states.get(id);
       const fate = state & FATE_MASK;
       byFate[fate]++;
       liveCopies += state >> 3;
@@ -195,11 +190,31 @@ export class FateLedger {
   }
 
   private setFate(id: number, fate: FateCode): void {
-    this.states[id] = (this.states[id] & ~FATE_MASK) | fate;
+    this.states.set(id, (this.states.get(id) & ~FATE_MASK) | fate);
     if (fate !== Fate.pending && this.pendingLossCause.size > 0) this.pendingLossCause.delete(id);
   }
 
   private fail(message: string): never {
     throw new InvariantError(message, this.clock.nowS);
+  }
+}
+
+const PAGE_BITS = 16;
+const PAGE_SIZE = 1 << PAGE_BITS;
+const PAGE_MASK = PAGE_SIZE - 1;
+
+/** Bytes indexed by a dense id, in pages made when an id first reaches them; 0 elsewhere. */
+class PagedBytes {
+  private readonly pages: Uint8Array[] = [];
+
+  get(id: number): number {
+    const page = this.pages[id >>> PAGE_BITS];
+    return page === undefined ? 0 : page[id & PAGE_MASK];
+  }
+
+  set(id: number, value: number): void {
+    const index = id >>> PAGE_BITS;
+    while (this.pages.length <= index) this.pages.push(new Uint8Array(PAGE_SIZE));
+    this.pages[index][id & PAGE_MASK] = value;
   }
 }
