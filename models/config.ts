@@ -287,6 +287,12 @@ export interface ConsumerConfig {
   /** A downstream service each message calls after its processing; null for none. */
   calls: ConsumerCallConfig | null;
   /**
+   * A pipeline stage: each message whose effect this consumer applies is published on to another
+   * queue or topic by this sending side (its `to`, acks, retries; its rate and keys unused).
+   * Null: the consumer is the end of the line.
+   */
+  forward: ProducerConfig | null;
+  /**
    * What a failed message does: `nack` returns it to the queue after `nackDelayS`;
    * `timeout` abandons it so it reappears when its visibility timeout expires.
    */

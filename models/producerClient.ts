@@ -148,8 +148,11 @@ export class ProducerClient implements RoomWaiter {
     this.buffered = gate !== null || this.limitWaits;
   }
 
-  /** The application produces a message with this key. */
-  publish(keyIndex: number): void {
+  /**
+   * The application produces a message with this key (a consumer forwarding a message passes its
+   * original production time, so end-to-end latency spans the whole pipeline).
+   */
+  publish(keyIndex: number, producedAtS = this.kernel.nowS): void {
     const messageId = this.newMessageId();
     const nowS = this.kernel.nowS;
     for (const subscription of this.subscriptions) {
@@ -170,7 +173,7 @@ export class ProducerClient implements RoomWaiter {
       return;
     }
     if (this.config.acks === "none" && !this.buffered) {
-      this.send(messageId, keyIndex, nowS, -1, sizeBytes);
+      this.send(messageId, keyIndex, producedAtS, -1, sizeBytes);
       return;
     }
     // The admitted copy is the one the producer holds until the broker acknowledges it (or,
@@ -178,7 +181,7 @@ export class ProducerClient implements RoomWaiter {
     const r = this.takeRequest();
     this.requestMessageId[r] = messageId;
     this.requestKeyIndex[r] = keyIndex;
-    this.requestProducedAtS[r] = nowS;
+    this.requestProducedAtS[r] = producedAtS;
     this.requestAttempts[r] = 0;
     this.requestTimer[r] = NO_EVENT;
     this.requestSizeBytes[r] = sizeBytes;

@@ -103,6 +103,8 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
   private readonly coldStartHandler: number;
   /** The client of the downstream service each message calls; null when it calls none. */
   readonly callClient: CallClient | null = null;
+  /** A pipeline stage publishes each message it applies on to the next queue or topic. */
+  forward: ((keyIndex: number, producedAtS: number) => void) | null = null;
 
   constructor(
     private readonly kernel: Kernel,
@@ -329,13 +331,14 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
       const cause = this.queue.holds(this.tokenSlot[token], this.tokenReceipt[token])
         ? this.tokenCause[token]
         : CauseCode["redelivery-after-visibility-timeout"];
-      this.subscription.applyEffect(
+      const applied = this.subscription.applyEffect(
         this.tokenMessageId[token],
         this.tokenKeyIndex[token],
         this.tokenProducedAtS[token],
         cause,
         this.traits.idempotency,
       );
+      if (applied) this.forward?.(this.tokenKeyIndex[token], this.tokenProducedAtS[token]);
       if (commit === "before-processing") this.release(token, null);
       else this.sendAck(token, AckKind.ack);
     }
@@ -379,13 +382,14 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
     } else if (this.queue.holds(slot, receipt)) {
       // Effect and ack in one transaction, while the delivery is still the current one.
       const store = this.store;
-      this.subscription.applyEffect(
+      const applied = this.subscription.applyEffect(
         store.messageId[slot],
         store.keyIndex[slot],
         store.producedAtS[slot],
         store.cause[slot],
         this.traits.idempotency,
       );
+      if (applied) this.forward?.(store.keyIndex[slot], store.producedAtS[slot]);
       this.queue.ack(slot, receipt);
     } else {
       this.fencedCommits++;

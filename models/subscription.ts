@@ -57,17 +57,18 @@ export class Subscription {
    * (unless the consumer's idempotency store recognises a duplicate). `causeCode` says why
    * this copy was processed if the message had been processed before.
    */
+  /** Returns false when an idempotent consumer skipped it (no effect applied). */
   applyEffect(
     messageId: number,
     keyIndex: number,
     producedAtS: number,
     causeCode: number,
     idempotency: IdempotencyStore | null,
-  ): void {
+  ): boolean {
     const nowS = this.kernel.nowS;
     if (idempotency !== null && !idempotency.tryApply(messageId, nowS)) {
       this.duplicatesSkipped++;
-      return;
+      return false;
     }
     if (this.ledger.recordProcessed(messageId)) {
       this.stats.recordFirstProcessing(producedAtS);
@@ -81,5 +82,6 @@ export class Subscription {
       const reason = idempotency !== null ? "dedup-entry-expired" : DUPLICATE_CAUSES[causeCode];
       this.duplicatesByCause.set(reason, (this.duplicatesByCause.get(reason) ?? 0) + 1);
     }
+    return true;
   }
 }

@@ -17,6 +17,7 @@ import type {
   ConsumerConfig,
   FaultConfig,
   LinkConfig,
+  ProducerConfig,
   ScenarioConfig,
 } from "./config.ts";
 import { Downstream } from "./downstream.ts";
@@ -165,8 +166,10 @@ export class World {
         this.wireQueueConsumers(consumerConfig, consumerConfig.queue);
       else this.wireStreamGroup(consumerConfig, consumerConfig.topic!);
     }
-    for (const producerConfig of config.producers)
-      this.wireProducer(producerConfig.name, producerConfig.to);
+    for (const producerConfig of config.producers) this.wireProducer(producerConfig, true);
+    // Pipeline stages last, once every subscription of their next destination exists.
+    for (const pool of this.queueConsumers) this.wireForward(pool);
+    for (const group of this.streamGroups) this.wireForward(group);
     for (const callerConfig of config.callers) {
       const { target, policy } = this.callTo(callerConfig.name, callerConfig.calls);
       const callers = new Callers(
@@ -277,10 +280,17 @@ export class World {
   }
 
   /** The largest key count of the producers writing to `destination` (keys are shared by name). */
-  private keyCount(destination: string): number {
+  private keyCount(destination: string, seen: readonly string[] = []): number {
     const counts = this.config.producers
       .filter((p) => p.to === destination)
       .map((p) => p.keys.count);
+    // A pipeline stage forwards the keys of its own source (a ring of stages counts once).
+    for (const consumer of this.config.consumers) {
+      const source = (consumer.queue ?? consumer.topic)!;
+      if (consumer.forward?.to === destination && !seen.includes(source)) {
+        counts.push(this.keyCount(source, [...seen, destination]));
+      }
+    }
     return Math.max(1, ...counts);
   }
 
@@ -404,8 +414,19 @@ export class World {
     }
   }
 
-  private wireProducer(name: string, to: string): void {
-    const config = this.config.producers.find((p) => p.name === name)!;
+  /** A consumer that forwards what it applies publishes through a sending side of its own. */
+  private wireForward(consumer: QueueConsumers | StreamGroup): void {
+    const forward = consumer.config.forward;
+    if (forward === null) return;
+    const source = (consumer.config.queue ?? consumer.config.topic)!;
+    const config = { ...forward, keys: { ...forward.keys, count: this.keyCount(source) } };
+    const client = this.wireProducer(config, false);
+    consumer.forward = (keyIndex, producedAtS) => client.publish(keyIndex, producedAtS);
+  }
+
+  /** The sending side of a producer (with its arrivals, or a pipeline stage's without). */
+  private wireProducer(config: ProducerConfig, withArrivals: boolean): ProducerClient {
+    const { name, to } = config;
     const destination = this.destinations.get(to);
     if (!destination) throw new ModelConfigError(`producer ${name}: nothing named '${to}'`);
     const { store, kernel } = this;
@@ -481,10 +502,17 @@ export class World {
       queue?.gate ?? null,
     );
     this.producerClients.push(client);
-    const producer = new Producer(kernel, config, this.config.durationS, this.streams, (keyIndex) =>
-      client!.publish(keyIndex),
-    );
-    this.producers.push(producer);
+    if (withArrivals) {
+      const producer = new Producer(
+        kernel,
+        config,
+        this.config.durationS,
+        this.streams,
+        (keyIndex) => client!.publish(keyIndex),
+      );
+      this.producers.push(producer);
+    }
+    return client;
   }
 
   private link(from: string, to: string, ends: LinkEnds): Link {

@@ -9,10 +9,11 @@ import type {
   ConsumerCallConfig,
   ConsumerConfig,
   IdempotencyConfig,
+  ProducerConfig,
 } from "../models/config.ts";
 import { readAutoscale } from "./autoscale.ts";
 import { readConsumerCall } from "./calls.ts";
-import { type Context, LIMITS, onlyDestination } from "./components.ts";
+import { type Context, LIMITS, MESSAGE_SIZE_DEFAULT_BYTES, onlyDestination } from "./components.ts";
 import { readDistribution } from "./distribution-syntax.ts";
 import {
   Fields,
@@ -53,6 +54,7 @@ export const CONSUMER_KEYS = [
   "maxPollInterval",
   "autoOffsetReset",
   "autoscale",
+  "forwardTo",
 ];
 
 /** Keys that only a consumer of a topic (a member of a Kafka consumer group) takes. */
@@ -276,6 +278,52 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     maxPollIntervalS,
     autoOffsetReset,
     autoscale,
+    forward: readForward(fields, name, queue ?? topic!, ctx),
+  };
+}
+
+/**
+ * `forwardTo: <queue or topic>`: the consumer is a pipeline stage that publishes each message it
+ * applies on to the next destination, waiting for the broker's acknowledgement (acks all, 3
+ * retries, Kafka's 30 s request timeout and 100 ms backoff; keys as at its source).
+ */
+function readForward(
+  fields: Fields,
+  name: string,
+  source: string,
+  ctx: Context,
+): ProducerConfig | null {
+  const node = fields.get("forwardTo");
+  if (node === undefined) return null;
+  const path = fields.pathOf("forwardTo");
+  const to = readName(node, path);
+  ctx.names.expect(to, ["queue", "topic"], node, path);
+  if (to === source) {
+    failWith(
+      node,
+      path,
+      "another queue or topic",
+      `'${name}' reads '${to}': it cannot forward to it`,
+    );
+  }
+  return {
+    name,
+    to,
+    arrivals: "poisson",
+    startS: 0,
+    phases: [],
+    repeatPhases: false,
+    keys: { count: 1, skew: "uniform", zipfExponent: 1 },
+    messageSizeBytes: MESSAGE_SIZE_DEFAULT_BYTES,
+    acks: "all",
+    maxRetries: 3,
+    requestTimeoutS: 30,
+    retryBackoffS: 0.1,
+    idempotent: false,
+    maxInFlight: 1000,
+    messageSizeDistribution: null,
+    priority: 0,
+    rateLimit: null,
   };
 }
 

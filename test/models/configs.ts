@@ -85,6 +85,7 @@ export function consumer(
     maxPollIntervalS: 300,
     autoOffsetReset: "latest",
     autoscale: null,
+    forward: null,
     ...extra,
   };
 }

@@ -94,6 +94,7 @@ describe("defaults", () => {
           maxPollIntervalS: 300,
           autoOffsetReset: "latest",
           autoscale: null,
+          forward: null,
         },
       ],
       downstreams: [],
@@ -202,6 +203,7 @@ describe("the file syntax", () => {
       maxPollIntervalS: 300,
       autoOffsetReset: "latest",
       autoscale: null,
+      forward: null,
     } satisfies ConsumerConfig);
   });
 

@@ -44,6 +44,7 @@ function topicConsumer(extra: Partial<ConsumerConfig>): ConsumerConfig {
     maxPollIntervalS: 300,
     autoOffsetReset: "latest",
     autoscale: null,
+    forward: null,
     ...extra,
   };
 }
@@ -201,6 +202,7 @@ describe("a topic scenario", () => {
         maxPollIntervalS: 60,
         autoOffsetReset: "earliest",
         autoscale: null,
+        forward: null,
       }),
       topicConsumer({
         name: "audit",
@@ -453,6 +455,7 @@ describe("consumer fields", () => {
         maxPollInterval: "1m",
         autoOffsetReset: "earliest",
         autoscale: null,
+        forward: null,
       }[key]!,
     ]),
   )("'%s' is an error on a queue consumer", (key, value) => {

@@ -1,0 +1,57 @@
+/** A consumer with `forwardTo` is a pipeline stage: what it applies goes on to the next broker. */
+import { describe, expect, it } from "vitest";
+import { simulate } from "../../models/simulation.ts";
+import { loadScenarioText } from "../../scenarios/loader.ts";
+
+const PIPELINE = `
+name: pipeline
+duration: 2m
+drain: 1m
+topics: [{ name: orders, partitions: 4 }]
+queues: [{ name: work }]
+producers: [{ name: checkout, to: orders, rate: 50/s, keys: { count: 100 } }]
+consumers:
+  - { name: router, topic: orders, count: 2, processing: 2ms, forwardTo: work, commit: after-processing }
+  - { name: workers, queue: work, count: 4, processing: { exponential: 50ms } }
+`;
+
+function run(text: string) {
+  const config = loadScenarioText(text, "p.yaml").variants[0].config;
+  return simulate(config, { seed: 1, variantName: "base" }).summary;
+}
+
+describe("a pipeline of two brokers", () => {
+  it("every order applied by the router is published on to the work queue and processed there", () => {
+    const s = run(PIPELINE);
+    const [orders, work] = [
+      s.subscriptions.find((x) => x.name === "orders/router")!,
+      s.subscriptions.find((x) => x.name === "work")!,
+    ];
+    expect(orders.fates.processed).toBe(orders.fates.produced);
+    expect(work.fates.produced).toBe(orders.fates.processed);
+    expect(work.fates.processed).toBe(work.fates.produced);
+    // End to end from the order's own production: both stages' time, so at least the work
+    // queue's own processing at the median.
+    expect(work.latency.p50S!).toBeGreaterThan(0.03);
+    expect(s.fates.conserved).toBe(true);
+  });
+
+  it("a duplicate effect at the first stage is forwarded: the second stage gets it twice", () => {
+    const s = run(
+      `${PIPELINE}faults: [{ at: 60s, crash: router, instance: 0, for: 5s }]\n`.replace(
+        "commit: after-processing",
+        "commit: auto",
+      ),
+    );
+    const orders = s.subscriptions.find((x) => x.name === "orders/router")!;
+    const work = s.subscriptions.find((x) => x.name === "work")!;
+    expect(orders.fates.duplicateEffects).toBeGreaterThan(0);
+    expect(work.fates.produced).toBe(orders.fates.processed + orders.fates.duplicateEffects);
+  });
+
+  it("forwarding to its own source is refused at its line", () => {
+    expect(() =>
+      loadScenarioText(PIPELINE.replace("forwardTo: work", "forwardTo: orders"), "p.yaml"),
+    ).toThrow(/p\.yaml:9:.*cannot forward to it/);
+  });
+});
