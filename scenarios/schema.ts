@@ -5,6 +5,7 @@
  */
 import type {
   CallConfig,
+  ConsumerConfig,
   FaultConfig,
   LinkConfig,
   ScenarioConfig,
@@ -137,6 +138,7 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
   const topics = topicItems.map((item) => readTopic(item.fields, item.name));
   const producers = producerItems.map((item) => readProducer(item.fields, item.name, ctx));
   const consumers = consumerItems.map((item) => readConsumer(item.fields, item.name, ctx));
+  checkNoForwardCycle(consumerItems, consumers);
   checkGroups(consumerItems.map((item, i) => ({ fields: item.fields, config: consumers[i] })));
   const links = readAllLinks(fields, ctx);
   const faults = fields.read<FaultConfig[]>(
@@ -185,6 +187,46 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     contention,
     alerts,
   };
+}
+
+/**
+ * Pipeline stages that forward in a ring (orders -> work -> orders) would pass every message
+ * round for ever, multiplying at every duplicate: refused, naming the ring.
+ */
+function checkNoForwardCycle(
+  items: { fields: Fields; name: string }[],
+  consumers: ConsumerConfig[],
+): void {
+  // Edges: a destination to the destinations its consumers forward to.
+  const next = new Map<string, string[]>();
+  for (const c of consumers) {
+    if (c.forward === null) continue;
+    const source = (c.queue ?? c.topic)!;
+    next.set(source, [...(next.get(source) ?? []), c.forward.to]);
+  }
+  consumers.forEach((c, i) => {
+    if (c.forward === null) return;
+    const start = (c.queue ?? c.topic)!;
+    const path = [start, c.forward.to];
+    const seen = new Set<string>();
+    const stack: string[][] = [path];
+    while (stack.length > 0) {
+      const route = stack.pop()!;
+      const last = route[route.length - 1];
+      if (last === start) {
+        const fields = items[i].fields;
+        failWith(
+          fields.get("forwardTo")!,
+          fields.pathOf("forwardTo"),
+          "a destination that does not forward back",
+          `the consumers forward in a ring: ${route.join(" -> ")}`,
+        );
+      }
+      if (seen.has(last)) continue;
+      seen.add(last);
+      for (const to of next.get(last) ?? []) stack.push([...route, to]);
+    }
+  });
 }
 
 /** Services that call each other in a ring would never answer: refused, naming the ring. */

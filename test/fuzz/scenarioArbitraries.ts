@@ -1215,6 +1215,8 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
           queue: fc.nat(),
           count: fc.integer({ min: 1, max: 5 }),
           concurrency: fc.integer({ min: 1, max: 3 }),
+          extraPrefetch: fc.integer({ min: 0, max: 2 }),
+          forward: fc.boolean(),
           processing: distribution,
           failure: probability,
           onFailure: fc.constantFrom("nack", "timeout"),
@@ -1280,6 +1282,11 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
         queue: `q${c.queue % queues.length}`,
         count: c.count,
         concurrency: c.concurrency,
+        prefetch: c.concurrency + c.extraPrefetch,
+        // Forwarding only to a later queue: a pipeline, never a ring (which the loader refuses).
+        ...(c.forward && c.queue % queues.length < queues.length - 1
+          ? { forwardTo: `q${(c.queue % queues.length) + 1}` }
+          : {}),
         processing: c.processing,
         failure: c.failure,
         onFailure: c.onFailure,

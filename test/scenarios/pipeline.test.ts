@@ -55,3 +55,18 @@ describe("a pipeline of two brokers", () => {
     ).toThrow(/p\.yaml:9:.*cannot forward to it/);
   });
 });
+
+describe("a ring of pipeline stages", () => {
+  it("is refused, naming the ring", () => {
+    const ring = `
+name: ring
+duration: 1m
+queues: [{ name: a }, { name: b }]
+producers: [{ name: p, to: a, rate: 1/s }]
+consumers:
+  - { name: ab, queue: a, processing: 1ms, forwardTo: b }
+  - { name: ba, queue: b, processing: 1ms, forwardTo: a }
+`;
+    expect(() => loadScenarioText(ring, "r.yaml")).toThrow(/forward in a ring: a -> b -> a/);
+  });
+});
