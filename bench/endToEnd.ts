@@ -7,6 +7,7 @@
 import { simulate } from "../models/simulation.ts";
 import { loadScenario, resolveScenarioPath } from "../scenarios/index.ts";
 import { RandomStreams } from "../sim/random.ts";
+import { median } from "./median.ts";
 
 export interface EndToEndFigures {
   messages: number;
@@ -15,11 +16,6 @@ export interface EndToEndFigures {
   /** The simulated mean queue wait of both, which should agree closely. */
   modelMeanWaitS: number;
   bareMeanWaitS: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** M/M/c by the recurrence on server free times; returns the mean wait of `customers` arrivals. */

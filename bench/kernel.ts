@@ -5,6 +5,7 @@
  */
 import { Kernel } from "../sim/kernel.ts";
 import { RandomStreams } from "../sim/random.ts";
+import { median } from "./median.ts";
 
 export interface KernelBenchResult {
   kernelEventsPerS: number;
@@ -102,11 +103,6 @@ function runBare(delaysS: Float64Array, pendingEvents: number, events: number): 
   const elapsedS = Number(process.hrtime.bigint() - startNs) / 1e9;
   if (!(nowS > 0)) throw new Error("bare bench did not advance");
   return elapsedS;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 export function benchKernel(opts?: { pendingEvents?: number; events?: number }): KernelBenchResult {

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { simulate } from "../models/simulation.ts";
 import { loadScenario, resolveScenarioPath } from "../scenarios/index.ts";
 import { RandomStreams } from "../sim/random.ts";
+import { median } from "./median.ts";
 
 const ARRIVALS_PER_S = 0.9;
 /** Duration giving about `customers` arrivals at 0.9/s. */
@@ -26,11 +27,6 @@ export interface Mm1Figures {
   /** Memory of the 1M and the 10M runs; null when not measured. */
   memory1M: MemoryFigures | null;
   memory10M: MemoryFigures | null;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Waits by Lindley's recurrence W(n+1) = max(0, W(n) + S(n) - A(n+1)): the least work there is. */

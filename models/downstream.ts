@@ -84,6 +84,11 @@ export type DownstreamFaultConfig =
   /** During [atS, atS + durationS) only `servers` servers take new work. */
   | { kind: "capacity-drop"; atS: number; durationS: number; downstream: string; servers: number };
 
+/** Whether a scenario fault is one of a downstream's (the run's trigger, for recovery time). */
+export function isDownstreamFault(fault: { kind: string }): fault is DownstreamFaultConfig {
+  return fault.kind === "outage" || fault.kind === "slowdown" || fault.kind === "capacity-drop";
+}
+
 const SlotState = { free: 0, waiting: 1, inService: 2, hanging: 3 } as const;
 const INITIAL_SLOTS = 16;
 /** Window event argument: the window starts (1) or ends (0). */

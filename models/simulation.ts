@@ -8,6 +8,7 @@ import type { Trace } from "../sim/trace.ts";
 import type { RunLimits, ScenarioConfig } from "./config.ts";
 import { checkConservation } from "./conservation.ts";
 import { runContention } from "./contention.ts";
+import { isDownstreamFault } from "./downstream.ts";
 import { InvariantError } from "./errors.ts";
 import { evaluateExpectations } from "./expectations.ts";
 import { RETRIES_EXHAUSTED_REASON } from "./queueConsumers.ts";
@@ -299,8 +300,7 @@ function calls(world: World): Calls {
 function triggerWindow(faults: ScenarioConfig["faults"]): { startS: number; endS: number } | null {
   let window: { startS: number; endS: number } | null = null;
   for (const fault of faults) {
-    if (fault.kind !== "outage" && fault.kind !== "slowdown" && fault.kind !== "capacity-drop")
-      continue;
+    if (!isDownstreamFault(fault)) continue;
     const endS = fault.atS + fault.durationS;
     window =
       window === null

@@ -20,7 +20,7 @@ import type {
   ProducerConfig,
   ScenarioConfig,
 } from "./config.ts";
-import { Downstream } from "./downstream.ts";
+import { Downstream, isDownstreamFault } from "./downstream.ts";
 import { ModelConfigError } from "./errors.ts";
 import { Link, type LinkEnds } from "./link.ts";
 import { MessageIdSet } from "./messageIdSet.ts";
@@ -555,7 +555,7 @@ export class World {
       kernel.scheduleAt(fault.atS, handler);
       return;
     }
-    if (fault.kind === "outage" || fault.kind === "slowdown" || fault.kind === "capacity-drop") {
+    if (isDownstreamFault(fault)) {
       const service = this.services.get(fault.downstream);
       if (!service) {
         throw new ModelConfigError(`${fault.kind}: no downstream named '${fault.downstream}'`);

@@ -35,6 +35,7 @@ import { formatCount } from "./format.ts";
 import { autoscales } from "./scalingTables.ts";
 import { assertSeriesShape } from "./series.ts";
 import {
+  callsSomething,
   contentionOnly,
   hasContention,
   hasSeveralSubscriptions,
@@ -390,10 +391,6 @@ export function renderCharts(result: RunResult): ChartImage[] {
     ...(hasContention(result) ? contentionCharts(result) : []),
     ...(autoscales(result) ? [consumersChart(result, unit)] : []),
   ];
-}
-
-function callsSomething(result: RunResult): boolean {
-  return result.variants.some((variant) => variant.summary.callRoutes.length > 0);
 }
 
 /** A y axis turns logarithmic when the variants differ tenfold at the largest client count. */

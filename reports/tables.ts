@@ -399,7 +399,7 @@ function expectationsSection(result: RunResult): Section {
 }
 
 /** Does any variant call a downstream service (or produce messages)? Sections without it are left out. */
-function callsSomething(result: RunResult): boolean {
+export function callsSomething(result: RunResult): boolean {
   return result.variants.some((variant) => variant.summary.callRoutes.length > 0);
 }
 

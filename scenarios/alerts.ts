@@ -202,11 +202,7 @@ function readSubject(
   }
   const queues = onQueue ? ctx.names.namesOf("queue") : [];
   const groups = onConsumer
-    ? consumers.filter(
-        (c) =>
-          fits(c) &&
-          ((!EITHER_METRICS.includes(metric) && metric !== "dlqDepth") || c.topic !== null),
-      )
+    ? consumers.filter((c) => fits(c) && (!EITHER_METRICS.includes(metric) || c.topic !== null))
     : [];
   if (queues.length + groups.length === 1) {
     return queues.length === 1
