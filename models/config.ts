@@ -6,7 +6,7 @@
 import type { DistributionSpec } from "../sim/distributions.ts";
 import type { ContentionConfig } from "./contention.ts";
 import type { DownstreamConfig, DownstreamFaultConfig } from "./downstream.ts";
-import type { RetryPolicyConfig } from "./retryPolicy.ts";
+import type { BackoffConfig, RetryPolicyConfig } from "./retryPolicy.ts";
 import type { ReadLimitConfig, WriteLimitConfig } from "./throughputLimits.ts";
 
 export interface ScenarioConfig {
@@ -181,6 +181,22 @@ export interface QueueConfig {
    * retries), a delivery beyond it waits for the next second; null: no limit.
    */
   apiLimitPerS: number | null;
+  /**
+   * A token bucket on deliveries (Cloud Tasks' maxDispatchesPerSecond and its burst): a delivery
+   * without a token waits until the bucket has one; null: no limit.
+   */
+  dispatchLimit: { ratePerS: number; burst: number } | null;
+  /**
+   * Deliveries in flight at once, over all consumers (Cloud Tasks' maxConcurrentDispatches, SQS's
+   * in-flight limit): beyond it the ready messages wait for an ack or a return; null: no limit.
+   */
+  maxInFlight: number | null;
+  /**
+   * The broker's delay before a message that failed (nacked, or its visibility timeout expired)
+   * is visible again, growing with its receives (Cloud Tasks' retry backoff, a Pub/Sub retry
+   * policy); it replaces the consumer's `nackDelayS`. null: returned at once.
+   */
+  redeliveryBackoff: BackoffConfig | null;
 }
 
 /**

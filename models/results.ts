@@ -328,6 +328,8 @@ export interface Counters {
   throttledWrites: number;
   /** Fetches refused by a topic's read limit, and deliveries a queue's API limit held back. */
   throttledReads: number;
+  /** Times deliveries waited for a queue's dispatch limit (a token) or maxInFlight (a place). */
+  dispatchWaits: number;
 }
 
 export interface ExpectationOutcome {
@@ -426,6 +428,7 @@ export const COUNTERS_KEYS = {
   rateLimitDropped: true,
   throttledWrites: true,
   throttledReads: true,
+  dispatchWaits: true,
 } as const satisfies Record<keyof Counters, true>;
 
 export const EXPECTATION_KEYS = {

@@ -138,6 +138,7 @@ function summarize(world: World, contention: ContentionSummary | null): VariantS
       throttledReads:
         total(world.topics.values(), (topic) => topic.readLimit?.throttled ?? 0) +
         total(world.queues.values(), (queue) => queue.throttledReads),
+      dispatchWaits: total(world.queues.values(), (queue) => queue.dispatchWaits),
     },
     subscriptions,
     calls: calls(world),

@@ -140,6 +140,11 @@ const sqs: SystemPreset = {
       value: "30s",
       source: `default visibility timeout 30 s, 0 s to 12 h (${SQS_DOCS}, visibility timeout)`,
     },
+    {
+      field: "maxInFlight",
+      value: 120000,
+      source: `at most 120,000 in-flight messages (received, not yet deleted) per queue, standard and FIFO (${SQS_DOCS}, quotas)`,
+    },
   ],
   producer: [
     {
@@ -162,7 +167,7 @@ const sqs: SystemPreset = {
     },
   ],
   notModeled: [
-    "message retention (4 days by default) and the 120,000 in-flight limit",
+    "message retention (4 days by default): set messageTtl yourself",
     "long polling and 10-message receive batches",
     "occasional duplicate deliveries of a standard queue beyond those the model causes",
   ],
@@ -415,6 +420,21 @@ const cloudTasks: SystemPreset = {
       value: 100,
       source: `retryConfig maxAttempts 100 by default (${CLOUD_TASKS_DOCS})`,
     },
+    {
+      field: "redeliveryBackoff",
+      value: "cloud-tasks",
+      source: `retryConfig: minBackoff 0.1 s, maxBackoff 3600 s, maxDoublings 16: the interval doubles 16 times, then grows linearly, capped at maxBackoff (${CLOUD_TASKS_DOCS}); the retry preset cloud-tasks`,
+    },
+    {
+      field: "dispatchLimit",
+      value: { rate: "500/s", burst: 100 },
+      source: `rateLimits: maxDispatchesPerSecond 500, maxBurstSize 100, a token bucket (${CLOUD_TASKS_DOCS})`,
+    },
+    {
+      field: "maxInFlight",
+      value: 1000,
+      source: `rateLimits: maxConcurrentDispatches 1000 (${CLOUD_TASKS_DOCS})`,
+    },
   ],
   producer: [
     {
@@ -431,8 +451,7 @@ const cloudTasks: SystemPreset = {
     },
   ],
   notModeled: [
-    "the backoff between attempts (0.1 s doubling 16 times, then linear, up to 1 h): a failed handler is retried after `nackDelay`; for the real backoff make the handler a downstream call with retryAt: broker and retry: cloud-tasks",
-    "maxDispatchesPerSecond 500 with a burst of 100, and maxConcurrentDispatches 1000",
+    "maxRetryDuration, and the burst size Cloud Tasks derives from the dispatch rate (queuelab keeps the documented default of 100)",
     "a task that fails after its last attempt is deleted, not dead-lettered (queuelab dead-letters it, counted)",
   ],
 };

@@ -31,6 +31,12 @@
  * one-second windows (models/throughputLimits.ts), one for publishes and one for deliveries
  * (each delivery is one receive call): a publish beyond it is refused before anything else (the
  * producer retries; acks none loses the copy), a delivery beyond it waits for the next window.
+ * Cloud Tasks-style dispatch limits hold deliveries back too: a token bucket on deliveries
+ * (`dispatchLimit`) and a cap on the deliveries in flight (`maxInFlight`).
+ *
+ * A redelivery backoff (Cloud Tasks' retry backoff, a Pub/Sub retry policy) keeps a failed
+ * message invisible longer with each receive: after a nack (unless its consumer gives its own
+ * nack delay) and after its visibility timeout expires.
  */
 import { type Kernel, NO_EVENT } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
@@ -42,10 +48,12 @@ import type { FateLedger } from "./ledger.ts";
 import { type MessageStore, Place } from "./messages.ts";
 import { PriorityRings } from "./priorityRings.ts";
 import { type PublishGate, QueueCapacity } from "./queueCapacity.ts";
+import { baseDelayS } from "./retryPolicy.ts";
 import { IntRing } from "./ring.ts";
 import type { RunStats } from "./stats.ts";
-import { CauseCode, type Subscription } from "./subscription.ts";
+import { CauseCode, DUPLICATE_CAUSES, type Subscription } from "./subscription.ts";
 import { nextWindowS, SecondWindows } from "./throughputLimits.ts";
+import { TokenBucket } from "./tokenBucket.ts";
 
 /** The consumer side of a delivery. */
 export interface DeliveryTarget {
@@ -81,6 +89,10 @@ export const OVERFLOW_DROP_REASON: Partial<Record<OverflowPolicy, string>> = {
   "drop-low-first": "overflow: drop-low-first",
 };
 
+/** Room for every duplicate cause code in a redelivery timer's second argument. */
+const CAUSE_SLOTS = 16;
+if (DUPLICATE_CAUSES.length > CAUSE_SLOTS) throw new Error("CAUSE_SLOTS is too small");
+
 /** A FIFO queue's deduplication remembers at most this many ids (far above any window's worth). */
 const DEDUP_CAPACITY = 2 ** 31;
 
@@ -110,6 +122,13 @@ export class TaskQueue {
   private readonly apiWindows: SecondWindows | null;
   private readonly apiWindowHandler: number;
   private apiWakeupPending = false;
+  /** Deliveries that waited for the dispatch limit's next token or for a place under maxInFlight. */
+  dispatchWaits = 0;
+  private readonly dispatchBucket: TokenBucket | null;
+  private readonly dispatchWakeupHandler: number;
+  private dispatchWakeupPending = false;
+  /** A delivery is waiting for an in-flight place (counted once per wait). */
+  private waitingForFlight = false;
   readonly capacity: QueueCapacity;
   /** What producers look through: a blocking queue, or one with a disk limit; null otherwise. */
   readonly gate: PublishGate | null;
@@ -127,7 +146,7 @@ export class TaskQueue {
   private readonly targets: DeliveryTarget[] = [];
   private readonly tokenBase: number[] = [];
   private readonly visibilityHandler: number;
-  private readonly nackDelayHandler: number;
+  private readonly redeliverHandler: number;
   private readonly requeueHandler: number;
   private readonly publishDelayHandler: number;
   private readonly expiryHandler: number;
@@ -165,9 +184,17 @@ export class TaskQueue {
       `queue:${config.name}/visibility-timeout`,
       (slot, receipt) => this.visibilityExpired(slot, receipt),
     );
-    this.nackDelayHandler = kernel.register(`queue:${config.name}/nack-delay`, (slot, receipt) => {
-      if (this.holds(slot, receipt)) this.returnToQueue(slot, CauseCode["redelivery-after-nack"]);
-    });
+    // A nack delay or a redelivery backoff ends: the message is visible again, blamed on what
+    // returned it (carried with the receipt: the copy's own cause still tells why the delivery
+    // in flight happened, for a late ack's effect).
+    this.redeliverHandler = kernel.register(
+      `queue:${config.name}/redeliver`,
+      (slot, receiptAndCause) => {
+        const cause = receiptAndCause % CAUSE_SLOTS;
+        const receipt = (receiptAndCause - cause) / CAUSE_SLOTS;
+        if (this.holds(slot, receipt)) this.returnToQueue(slot, cause);
+      },
+    );
     this.requeueHandler = kernel.register(`queue:${config.name}/requeue`, (slot) => {
       this.delayedCount--;
       this.enqueueAgain(slot, CauseCode["redelivery-after-nack"]);
@@ -181,6 +208,13 @@ export class TaskQueue {
       config.apiLimitPerS === null ? null : new SecondWindows(2, config.apiLimitPerS, null);
     this.apiWindowHandler = kernel.register(`queue:${config.name}/api-window`, () => {
       this.apiWakeupPending = false;
+      this.dispatch();
+    });
+    const limit = config.dispatchLimit;
+    this.dispatchBucket =
+      limit === null ? null : new TokenBucket(limit.ratePerS, limit.burst, kernel.nowS);
+    this.dispatchWakeupHandler = kernel.register(`queue:${config.name}/dispatch-token`, () => {
+      this.dispatchWakeupPending = false;
       this.dispatch();
     });
   }
@@ -224,14 +258,32 @@ export class TaskQueue {
   }
 
   /**
-   * A delivery may go now under the API limit (the call is taken when it does); otherwise the
-   * queue tries again when the next window opens.
+   * A delivery may go now under the queue's limits (what it takes is taken when it does):
+   * a place under maxInFlight (the queue tries again when one frees), a dispatch token and an
+   * API call (it tries again when there is one).
    */
-  private receiveAllowed(): boolean {
-    const windows = this.apiWindows;
-    if (windows === null) return true;
+  private deliveryAllowed(): boolean {
+    const maxInFlight = this.config.maxInFlight;
+    if (maxInFlight !== null && this.inFlightCount >= maxInFlight) {
+      if (!this.waitingForFlight) this.dispatchWaits++;
+      this.waitingForFlight = true;
+      return false;
+    }
     const nowS = this.kernel.nowS;
-    if (windows.canTake(API_RECEIVE, nowS, 1)) return true;
+    const bucket = this.dispatchBucket;
+    if (bucket !== null) {
+      const waitS = bucket.waitS(nowS);
+      if (waitS > 0) {
+        if (!this.dispatchWakeupPending) {
+          this.dispatchWakeupPending = true;
+          this.dispatchWaits++;
+          this.kernel.schedule(waitS, this.dispatchWakeupHandler);
+        }
+        return false;
+      }
+    }
+    const windows = this.apiWindows;
+    if (windows === null || windows.canTake(API_RECEIVE, nowS, 1)) return true;
     this.throttledReads++;
     if (!this.apiWakeupPending) {
       this.apiWakeupPending = true;
@@ -436,8 +488,7 @@ export class TaskQueue {
     }
     const store = this.store;
     this.kernel.cancel(store.timer[slot]);
-    this.inFlightCount--;
-    this.stats.changeInFlight(-1);
+    const freed = this.leaveFlight(slot);
     this.stats.acks++;
     if (this.trace) this.emit("ack", slot);
     // FIFO: the message's group is free again; its next message goes once this one is gone.
@@ -445,7 +496,7 @@ export class TaskQueue {
     this.ledger.removeCopy(store.messageId[slot], null);
     this.capacity.unstored(store.sizeBytes[slot]);
     store.release(slot);
-    if (unblocked) this.dispatch();
+    if (unblocked || freed) this.dispatch();
   }
 
   /** Returns the message to the queue now (`delayS` 0) or after `delayS`. */
@@ -457,10 +508,30 @@ export class TaskQueue {
     this.stats.nacks++;
     if (this.trace) this.emit("nack", slot);
     this.kernel.cancel(this.store.timer[slot]);
+    this.returnAfter(slot, receipt, delayS, CauseCode["redelivery-after-nack"]);
+  }
+
+  /**
+   * The delay before a failed delivery of the copy in `slot` is visible again under the queue's
+   * redelivery backoff (by its receives so far); 0 without one.
+   */
+  redeliveryDelayS(slot: number): number {
+    const backoff = this.config.redeliveryBackoff;
+    return backoff === null ? 0 : baseDelayS(backoff, this.store.receiveCount[slot]);
+  }
+
+  /** The in-flight copy becomes visible again after `delayS` (at once for 0), blamed on `cause`. */
+  private returnAfter(slot: number, receipt: number, delayS: number, cause: number): void {
     if (delayS > 0) {
-      this.store.timer[slot] = this.kernel.schedule(delayS, this.nackDelayHandler, slot, receipt);
+      const receiptAndCause = receipt * CAUSE_SLOTS + cause;
+      this.store.timer[slot] = this.kernel.schedule(
+        delayS,
+        this.redeliverHandler,
+        slot,
+        receiptAndCause,
+      );
     } else {
-      this.returnToQueue(slot, CauseCode["redelivery-after-nack"]);
+      this.returnToQueue(slot, cause);
     }
   }
 
@@ -480,8 +551,8 @@ export class TaskQueue {
       return;
     }
     this.kernel.cancel(this.store.timer[slot]);
-    this.leaveFlight(slot);
-    this.moveToDeadLetter(slot, reason);
+    const freed = this.leaveFlight(slot);
+    this.moveToDeadLetter(slot, reason, freed);
   }
 
   /**
@@ -497,13 +568,13 @@ export class TaskQueue {
     this.stats.acks++;
     if (this.trace) this.emit("requeue", slot);
     this.kernel.cancel(this.store.timer[slot]);
-    this.leaveFlight(slot);
+    const freed = this.leaveFlight(slot);
     const unblocked = this.groups?.release(this.store.keyIndex[slot], slot);
     this.store.receiveCount[slot] = 0;
     this.store.place[slot] = Place.delayed;
     this.delayedCount++;
     this.kernel.schedule(delayS, this.requeueHandler, slot);
-    if (unblocked) this.dispatch();
+    if (unblocked || freed) this.dispatch();
   }
 
   /** Sends up to `count` messages (oldest first) from the dead-letter queue back to the queue. */
@@ -546,13 +617,13 @@ export class TaskQueue {
     const waiting = this.waitingTokens;
     const groups = this.groups;
     if (groups !== null) {
-      while (groups.hasDeliverable && waiting.size > 0 && this.receiveAllowed())
+      while (groups.hasDeliverable && waiting.size > 0 && this.deliveryAllowed())
         this.deliver(groups.take(), waiting.shift());
       return;
     }
     const rings = this.rings!;
     const expires = this.config.messageTtlS !== null;
-    while (rings.size > 0 && waiting.size > 0 && this.receiveAllowed()) {
+    while (rings.size > 0 && waiting.size > 0 && this.deliveryAllowed()) {
       const slot = rings.shift();
       if (expires && this.hasExpired(slot)) this.expire(slot);
       else this.deliver(slot, waiting.shift());
@@ -570,6 +641,7 @@ export class TaskQueue {
       );
     }
     this.apiWindows?.tryTake(API_RECEIVE, this.kernel.nowS, 1, 0);
+    this.dispatchBucket?.tryTake(this.kernel.nowS);
     const stats = this.stats;
     const receiveCount = ++store.receiveCount[slot];
     stats.deliveries++;
@@ -608,8 +680,11 @@ export class TaskQueue {
     if (this.trace) this.emit("visibility-timeout", slot);
     const crashed = this.store.crashed[slot] === 1;
     this.store.crashed[slot] = 0;
-    this.returnToQueue(
+    // Under a redelivery backoff the copy stays invisible (counted in flight) a while longer.
+    this.returnAfter(
       slot,
+      receipt,
+      this.redeliveryDelayS(slot),
       crashed
         ? CauseCode["redelivery-after-crash"]
         : CauseCode["redelivery-after-visibility-timeout"],
@@ -620,10 +695,10 @@ export class TaskQueue {
   private returnToQueue(slot: number, cause: number): void {
     const store = this.store;
     store.cause[slot] = cause;
-    this.leaveFlight(slot);
+    const freed = this.leaveFlight(slot);
     const maxReceives = this.config.maxReceives;
     if (maxReceives !== null && store.receiveCount[slot] >= maxReceives) {
-      this.moveToDeadLetter(slot, MAX_RECEIVES_REASON);
+      this.moveToDeadLetter(slot, MAX_RECEIVES_REASON, freed);
       return;
     }
     store.place[slot] = Place.ready;
@@ -636,18 +711,24 @@ export class TaskQueue {
     this.dispatch();
   }
 
-  /** The in-flight copy in `slot` stops being in flight. */
-  private leaveFlight(slot: number): void {
+  /**
+   * The in-flight copy in `slot` stops being in flight. True when that frees the place a
+   * delivery was waiting for under maxInFlight: the caller dispatches once it is done.
+   */
+  private leaveFlight(slot: number): boolean {
     this.inFlightCount--;
     this.stats.changeInFlight(-1);
     this.store.timer[slot] = -1;
+    const freed = this.waitingForFlight;
+    this.waitingForFlight = false;
+    return freed;
   }
 
   /** Parks the message (no longer in flight) in the dead-letter queue. */
-  private moveToDeadLetter(slot: number, reason: string): void {
+  private moveToDeadLetter(slot: number, reason: string, freed: boolean): void {
     const unblocked = this.groups?.release(this.store.keyIndex[slot], slot);
     this.park(slot, reason);
-    if (unblocked) this.dispatch();
+    if (unblocked || freed) this.dispatch();
   }
 
   /** Puts the copy in `slot` (in no other place now) into the dead-letter queue. */
@@ -735,5 +816,9 @@ function checkQueueConfig(config: QueueConfig): void {
   }
   if (!(config.delayS >= 0 && Number.isFinite(config.delayS))) {
     problem(`delay must be finite and >= 0, got ${config.delayS}`);
+  }
+  const maxInFlight = config.maxInFlight;
+  if (maxInFlight !== null && !(Number.isInteger(maxInFlight) && maxInFlight >= 1)) {
+    problem(`maxInFlight must be a whole number >= 1, got ${maxInFlight}`);
   }
 }

@@ -331,6 +331,7 @@ const COUNTER_LABELS = {
   rateLimitDropped: "messages dropped by a producer rate limit",
   throttledWrites: "writes throttled (broker limit)",
   throttledReads: "reads throttled (broker limit)",
+  dispatchWaits: "deliveries held by dispatch limits",
 } as const satisfies Record<keyof Counters, string>;
 
 /** Zero wherever there is a value (a variant may lack a subscription). */

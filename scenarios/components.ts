@@ -36,6 +36,7 @@ import {
   describeKinds,
 } from "./names.ts";
 import { entryOf, type RawNode } from "./raw.ts";
+import { readRedeliveryBackoff } from "./retry.ts";
 import { closestMatch } from "./suggest.ts";
 import { readApiLimit, readReadLimit, readWriteLimit } from "./throughputLimits.ts";
 
@@ -57,6 +58,9 @@ export const QUEUE_KEYS = [
   "requeueOnDisconnect",
   "apiLimit",
   "requeueToHead",
+  "dispatchLimit",
+  "maxInFlight",
+  "redeliveryBackoff",
 ];
 /** Queue fields modeled on standard queues only. */
 const STANDARD_QUEUE_KEYS = [
@@ -320,6 +324,33 @@ function readQueueLimits(
     delayS,
     priorities,
     apiLimitPerS: fields.read<number | null>("apiLimit", readApiLimit, null),
+    dispatchLimit: fields.read<{ ratePerS: number; burst: number } | null>(
+      "dispatchLimit",
+      readDispatchLimit,
+      null,
+    ),
+    maxInFlight: fields.read<number | null>(
+      "maxInFlight",
+      (n, p) => readWholeNumber(n, p, 1, LIMITS.queueLengthMax),
+      null,
+    ),
+    redeliveryBackoff: fields.read("redeliveryBackoff", readRedeliveryBackoff, null),
+  };
+}
+
+const DISPATCH_LIMIT_EXPECTED = "a dispatch limit { rate: 500/s, burst: 100 }";
+
+/** A queue's `dispatchLimit`: a token bucket on deliveries. */
+function readDispatchLimit(node: RawNode, path: string): { ratePerS: number; burst: number } {
+  const fields = Fields.open(node, path, ["rate", "burst"], DISPATCH_LIMIT_EXPECTED);
+  const ratePerS = readRatePerS(
+    fields.required("rate", "a rate > 0 like 500/s"),
+    fields.pathOf("rate"),
+  );
+  if (ratePerS <= 0) fail(fields.get("rate")!, fields.pathOf("rate"), "a rate > 0 like 500/s");
+  return {
+    ratePerS,
+    burst: fields.read("burst", (n, p) => readWholeNumber(n, p, 1, LIMITS.burstMax), 1),
   };
 }
 

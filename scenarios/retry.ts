@@ -157,6 +157,29 @@ function readPresetName(node: RawNode, path: string): RetryPolicyConfig {
   failWith(node, path, known, `unknown retry preset '${describeRaw(node)}'${hint}`);
 }
 
+const REDELIVERY_BACKOFF_EXPECTED = `${BACKOFF_EXPECTED}, or a retry preset without jitter`;
+
+/**
+ * A queue's `redeliveryBackoff`: a backoff written as a retry policy's, or the name of a retry
+ * preset without jitter (`cloud-tasks`), whose backoff it takes ('immediate': none).
+ */
+export function readRedeliveryBackoff(node: RawNode, path: string): BackoffConfig | null {
+  if (node.kind === "scalar" && typeof node.value === "string" && node.value !== "immediate") {
+    const preset = readPresetName(node, path);
+    if (preset.jitter !== "none") {
+      failWith(
+        node,
+        path,
+        REDELIVERY_BACKOFF_EXPECTED,
+        `retry preset '${node.value}' has ${preset.jitter} jitter, and a broker's redelivery backoff has none: write its backoff instead`,
+      );
+    }
+    return preset.backoff;
+  }
+  const backoff = readBackoff(node, path, RETRY_DEFAULTS.exponential);
+  return backoff.kind === "immediate" ? null : backoff;
+}
+
 /** `retry: { exponential: ... }` is a backoff written one level too high: say so. */
 function refuseBackoffAtTop(node: RawNode, path: string): void {
   if (node.kind !== "map") return;

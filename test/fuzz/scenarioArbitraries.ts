@@ -1177,6 +1177,20 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
         fc.record({
           visibilityTimeout: fc.constantFrom("1ms", "100ms", "1s", "30s"),
           maxReceives: fc.option(fc.integer({ min: 1, max: 5 })),
+          maxInFlight: fc.option(fc.integer({ min: 1, max: 5 })),
+          dispatchLimit: fc.option(
+            fc.record({
+              rate: fc.constantFrom("1/s", "50/s"),
+              burst: fc.integer({ min: 1, max: 3 }),
+            }),
+          ),
+          redeliveryBackoff: fc.option(
+            fc.constantFrom<Json>(
+              "cloud-tasks",
+              { fixed: "1s" },
+              { exponential: { base: "10ms" } },
+            ),
+          ),
         }),
         { minLength: 1, maxLength: 3 },
       ),
@@ -1268,6 +1282,9 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
         name: `q${i}`,
         visibilityTimeout: q.visibilityTimeout,
         ...(q.maxReceives === null ? {} : { maxReceives: q.maxReceives }),
+        ...(q.maxInFlight === null ? {} : { maxInFlight: q.maxInFlight }),
+        ...(q.dispatchLimit === null ? {} : { dispatchLimit: q.dispatchLimit }),
+        ...(q.redeliveryBackoff === null ? {} : { redeliveryBackoff: q.redeliveryBackoff }),
       }));
       const producers = plan.producers.map((p, i) => ({
         name: `p${i}`,

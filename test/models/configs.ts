@@ -50,6 +50,9 @@ export function queue(extra: Partial<QueueConfig> = {}): QueueConfig {
     requeueOnDisconnect: false,
     requeueToHead: false,
     apiLimitPerS: null,
+    dispatchLimit: null,
+    maxInFlight: null,
+    redeliveryBackoff: null,
     ...extra,
   };
 }

@@ -84,6 +84,7 @@ const NO_STREAM_COUNTERS = {
   rateLimitDropped: 0,
   throttledWrites: 0,
   throttledReads: 0,
+  dispatchWaits: 0,
 } as const satisfies Partial<Counters>;
 
 /** No downstream calls in this fixture. */

@@ -37,6 +37,9 @@ describe("FIFO queues in a scenario", () => {
       requeueOnDisconnect: false,
       requeueToHead: false,
       apiLimitPerS: null,
+      dispatchLimit: null,
+      maxInFlight: null,
+      redeliveryBackoff: null,
     });
     expect(
       queueOf("  - { name: orders, fifo: true, deduplicationWindow: 1ms }").deduplicationWindowS,

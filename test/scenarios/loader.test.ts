@@ -64,6 +64,9 @@ describe("defaults", () => {
           requeueOnDisconnect: false,
           requeueToHead: false,
           apiLimitPerS: null,
+          dispatchLimit: null,
+          maxInFlight: null,
+          redeliveryBackoff: null,
         },
       ],
       topics: [],
@@ -176,6 +179,9 @@ describe("the file syntax", () => {
       requeueOnDisconnect: false,
       requeueToHead: false,
       apiLimitPerS: null,
+      dispatchLimit: null,
+      maxInFlight: null,
+      redeliveryBackoff: null,
     });
     expect(config.consumers[0]).toEqual({
       name: "workers",

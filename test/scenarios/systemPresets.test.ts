@@ -73,6 +73,30 @@ consumers: [{ name: workers, processing: 1ms }]
     expect(pubsub.queues[0].visibilityTimeoutS).toBe(10); // ack deadline 10 s
   });
 
+  it("sqs's in-flight limit; cloud-tasks' rate limits and retry backoff", () => {
+    const text = (system: string) => `
+name: q
+duration: 1m
+queues: [{ name: tasks, system: ${system} }]
+producers: [{ name: api, rate: 10/s }]
+consumers: [{ name: workers, processing: 1ms }]
+`;
+    const sqs = loadScenarioText(text("sqs"), "q.yaml").variants[0].config.queues[0];
+    expect(sqs.maxInFlight).toBe(120_000); // about 120,000 in flight
+    const tasks = loadScenarioText(text("cloud-tasks"), "q.yaml").variants[0].config.queues[0];
+    // 500 dispatches/s, burst 100, 1000 concurrent; max attempts 100; backoff 0.1 s to 3600 s,
+    // doubling 16 times then linear.
+    expect(tasks.dispatchLimit).toEqual({ ratePerS: 500, burst: 100 });
+    expect(tasks.maxInFlight).toBe(1000);
+    expect(tasks.maxReceives).toBe(100);
+    expect(tasks.redeliveryBackoff).toEqual({
+      kind: "doublings-then-linear",
+      minS: 0.1,
+      maxS: 3600,
+      maxDoublings: 16,
+    });
+  });
+
   it("every preset's defaults load on a scenario of its kind", () => {
     for (const preset of Object.values(SYSTEM_PRESETS)) {
       const broker = preset.kind === "queue" ? "queues" : "topics";

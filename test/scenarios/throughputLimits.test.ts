@@ -78,3 +78,47 @@ alerts: [{ name: throttled, on: throttleRate, consumer: c, above: 15, interval: 
     expect(summary.counters.throttledWrites).toBeGreaterThanOrEqual(20 * 19);
   });
 });
+
+describe("a queue's dispatch limits and redelivery backoff in a scenario", () => {
+  const queueText = (fields: string) => `
+name: q
+duration: 10s
+queues: [{ name: tasks${fields} }]
+producers: [{ name: web, rate: 10/s }]
+consumers: [{ name: c, processing: 1ms }]
+`;
+  it("read with their units; none by default", () => {
+    expect(configOf(queueText("")).queues[0]).toMatchObject({
+      dispatchLimit: null,
+      maxInFlight: null,
+      redeliveryBackoff: null,
+    });
+    const queue = configOf(
+      queueText(
+        ", dispatchLimit: { rate: 500/s, burst: 100 }, maxInFlight: 1000, redeliveryBackoff: { exponential: { base: 10s, multiplier: 2, cap: 10m } }",
+      ),
+    ).queues[0];
+    expect(queue.dispatchLimit).toEqual({ ratePerS: 500, burst: 100 });
+    expect(queue.maxInFlight).toBe(1000);
+    expect(queue.redeliveryBackoff).toEqual({
+      kind: "exponential",
+      baseS: 10,
+      multiplier: 2,
+      capS: 600,
+    });
+    expect(configOf(queueText(", redeliveryBackoff: immediate")).queues[0].redeliveryBackoff).toBe(
+      null,
+    );
+  });
+
+  it("refuses a limit without a rate, a jittered retry preset and a zero in-flight cap", () => {
+    expect(errorOf(queueText(", dispatchLimit: { burst: 5 }")).message).toContain("rate");
+    expect(errorOf(queueText(", redeliveryBackoff: aws-standard")).message).toContain(
+      "has full jitter",
+    );
+    expect(errorOf(queueText(", redeliveryBackoff: nope")).message).toContain(
+      "unknown retry preset",
+    );
+    expect(errorOf(queueText(", maxInFlight: 0")).message).toContain("maxInFlight");
+  });
+});
