@@ -396,9 +396,15 @@ const celery: SystemPreset = {
       value: "before-processing",
       source: `task_acks_late=False: the message is acked before the task runs (${CELERY_DOCS}, configuration)`,
     },
+    {
+      field: "prefetchMultiplier",
+      value: 4,
+      source: `worker_prefetch_multiplier 4: a worker reserves 4 x concurrency messages (${CELERY_DOCS}, configuration)`,
+      unlessField: "prefetch",
+    },
   ],
   notModeled: [
-    "prefetch as 4 x concurrency (write `prefetch` on the consumer yourself), ETA and countdown beyond the broker's visibility timeout",
+    "ETA and countdown beyond the broker's visibility timeout",
     "autoretry republishing (use a consumer's calls with retryAt: requeue and retry: celery-autoretry)",
   ],
 };

@@ -36,6 +36,7 @@ export const CONSUMER_KEYS = [
   "count",
   "concurrency",
   "prefetch",
+  "prefetchMultiplier",
   "processing",
   "failure",
   "poison",
@@ -329,15 +330,40 @@ function readForward(
 
 /**
  * `prefetch`: unacked deliveries an instance holds, at least its concurrency (the default: no
- * buffer). RabbitMQ's 0 (unlimited) has no bound to model, so it is refused.
+ * buffer), or `prefetchMultiplier` times its concurrency (Celery's worker_prefetch_multiplier).
+ * RabbitMQ's 0 (unlimited) has no bound to model, so it is refused.
  */
 function readPrefetch(fields: Fields, concurrency: number, onTopic: boolean): number {
-  if (onTopic && fields.has("prefetch")) {
+  for (const key of ["prefetch", "prefetchMultiplier"]) {
+    if (onTopic && fields.has(key)) {
+      fields.refuse(
+        key,
+        `no '${key}' here`,
+        `'${key}' applies only to consumers of a queue (a topic consumer fetches up to maxPollRecords per poll)`,
+      );
+    }
+  }
+  if (fields.has("prefetch") && fields.has("prefetchMultiplier")) {
     fields.refuse(
-      "prefetch",
-      "no 'prefetch' here",
-      "'prefetch' applies only to consumers of a queue (a topic consumer fetches up to maxPollRecords per poll)",
+      "prefetchMultiplier",
+      "prefetch or prefetchMultiplier, not both",
+      "give either 'prefetch' (messages) or 'prefetchMultiplier' (times concurrency), not both",
     );
+  }
+  if (fields.has("prefetchMultiplier")) {
+    const multiplier = fields.read(
+      "prefetchMultiplier",
+      (n, p) => readWholeNumber(n, p, 1, LIMITS.concurrencyMax),
+      1,
+    );
+    if (multiplier * concurrency > LIMITS.concurrencyMax) {
+      fields.refuse(
+        "prefetchMultiplier",
+        `a prefetch of at most ${LIMITS.concurrencyMax}`,
+        `prefetchMultiplier ${multiplier} x concurrency ${concurrency} is more than ${LIMITS.concurrencyMax} messages`,
+      );
+    }
+    return multiplier * concurrency;
   }
   const written = fields.get("prefetch");
   if (written?.kind === "scalar" && written.value === 0) {

@@ -27,3 +27,42 @@ describe("prefetch", () => {
     ).toMatch(/consumers\.email\.prefetch: 'prefetch' applies only to consumers of a queue/);
   });
 });
+
+describe("prefetchMultiplier", () => {
+  it("is prefetch in multiples of concurrency; Celery's preset reserves 4 x concurrency", () => {
+    const [multiplied] = load(
+      scenarioText({ consumers: consumerWith("concurrency: 8, prefetchMultiplier: 4") }),
+    ).variants[0].config.consumers;
+    expect(multiplied).toMatchObject({ concurrency: 8, prefetch: 32 });
+    // Celery 5.x: worker_prefetch_multiplier 4, a worker reserves 4 x concurrency messages.
+    const [celery] = load(
+      scenarioText({
+        queues: "  - { name: orders, system: celery }",
+        consumers: consumerWith("concurrency: 3"),
+      }),
+    ).variants[0].config.consumers;
+    expect(celery.prefetch).toBe(12);
+    // A prefetch written in the file wins over the preset's multiplier.
+    const [written] = load(
+      scenarioText({
+        queues: "  - { name: orders, system: celery }",
+        consumers: consumerWith("concurrency: 3, prefetch: 3"),
+      }),
+    ).variants[0].config.consumers;
+    expect(written.prefetch).toBe(3);
+  });
+
+  it("refuses both fields at once, and topic consumers", () => {
+    expect(
+      errorOf(scenarioText({ consumers: consumerWith("prefetch: 4, prefetchMultiplier: 2") }))
+        .message,
+    ).toMatch(/consumers\.workers\.prefetchMultiplier: give either 'prefetch'/);
+    expect(
+      errorOf(
+        topicScenarioText({
+          consumers: "  - { name: email, processing: 1ms, prefetchMultiplier: 4 }",
+        }),
+      ).message,
+    ).toMatch(/consumers\.email\.prefetchMultiplier: 'prefetchMultiplier' applies only/);
+  });
+});
