@@ -164,8 +164,14 @@ export class CounterSeries {
   }
 
   add(timeS: number, amount = 1): void {
-    checkTime(timeS);
-    this.counts[this.grid.index(timeS)] += amount;
+    // Hot: a time inside the grid (NaN and Infinity are not) skips the checks and the clamp.
+    const index = Math.floor(timeS / this.grid.bucketS);
+    if (index >= 0 && index < this.counts.length) {
+      this.counts[index] += amount;
+    } else {
+      checkTime(timeS);
+      this.counts[this.grid.index(timeS)] += amount;
+    }
     this.total += amount;
   }
 
@@ -194,8 +200,11 @@ export class HistogramSeries {
   }
 
   record(timeS: number, valueS: number): void {
-    checkTime(timeS);
-    const bucket = this.grid.index(timeS);
+    let bucket = Math.floor(timeS / this.grid.bucketS);
+    if (!(bucket >= 0 && bucket < this.histograms.length)) {
+      checkTime(timeS);
+      bucket = this.grid.index(timeS);
+    }
     let histogram = this.histograms[bucket];
     if (histogram === null) {
       histogram = new LatencyHistogram(this.relativeError);
