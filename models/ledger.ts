@@ -51,7 +51,19 @@ export class FateLedger {
   /** Loss causes of copies that left while others remained (see above); few at a time. */
   private readonly pendingLossCause = new Map<number, string>();
 
+  /**
+   * Loss causes of lost messages, kept only by a ledger whose messages may come again (a
+   * pipeline stage's destination: the stage before can forward a message once more), so that a
+   * lost message that comes again is pending again; null otherwise.
+   */
+  private lossCauseOf: Map<number, string> | null = null;
+
   constructor(private readonly clock: { readonly nowS: number }) {}
+
+  /** Messages may come again after their fate (see `readmit`). */
+  acceptReadmissions(): void {
+    this.lossCauseOf ??= new Map();
+  }
 
   /** Ids below this have been seen; states beyond it are all `none`. */
   private idsEnd = 0;
@@ -62,6 +74,31 @@ export class FateLedger {
     this.states.set(id, COPY_UNIT | Fate.pending);
     this.produced++;
     if (id >= this.idsEnd) this.idsEnd = id + 1;
+  }
+
+  /**
+   * Message `id` comes again as a new copy (a pipeline stage forwards a message it applied twice):
+   * admitted if new; one more live copy otherwise, and pending again if it was lost (it was not
+   * lost after all). A dead-lettered or dropped message keeps its fate unless the copy is
+   * processed, and a processed one counts a duplicate effect if it is processed again.
+   */
+  readmit(id: number): void {
+    const fate = this.fateOf(id);
+    if (fate === Fate.none) {
+      this.admit(id);
+      return;
+    }
+    if (fate === Fate.lost) {
+      const cause = this.lossCauseOf?.get(id);
+      if (cause === undefined) this.fail(`lost message ${id} came again without readmissions`);
+      this.lossCauseOf!.delete(id);
+      this.lost--;
+      const left = this.lostByCause.get(cause)! - 1;
+      if (left === 0) this.lostByCause.delete(cause);
+      else this.lostByCause.set(cause, left);
+      this.setFate(id, Fate.pending);
+    }
+    this.addCopy(id);
   }
 
   fateOf(id: number): FateCode {
@@ -97,6 +134,7 @@ export class FateLedger {
     this.setFate(id, Fate.lost);
     this.lost++;
     this.lostByCause.set(cause, (this.lostByCause.get(cause) ?? 0) + 1);
+    this.lossCauseOf?.set(id, cause);
   }
 
   /** A processing of the message completed; returns true for the first, false for a duplicate effect. */

@@ -149,14 +149,17 @@ export class ProducerClient implements RoomWaiter {
   }
 
   /**
-   * The application produces a message with this key (a consumer forwarding a message passes its
-   * original production time, so end-to-end latency spans the whole pipeline).
+   * The application produces a message with this key. A consumer forwarding a message passes its
+   * original production time, so end-to-end latency spans the whole pipeline, and its id: the
+   * next stage sees the same message (its idempotency and deduplication recognise a message
+   * forwarded twice).
    */
-  publish(keyIndex: number, producedAtS = this.kernel.nowS): void {
-    const messageId = this.newMessageId();
+  publish(keyIndex: number, producedAtS = this.kernel.nowS, forwardedId = -1): void {
+    const messageId = forwardedId < 0 ? this.newMessageId() : forwardedId;
     const nowS = this.kernel.nowS;
     for (const subscription of this.subscriptions) {
-      subscription.ledger.admit(messageId);
+      if (forwardedId < 0) subscription.ledger.admit(messageId);
+      else subscription.ledger.readmit(messageId);
       subscription.priorityClasses?.assign(messageId, this.config.priority);
     }
     this.stats.recordProduced();

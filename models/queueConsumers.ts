@@ -104,7 +104,7 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
   /** The client of the downstream service each message calls; null when it calls none. */
   readonly callClient: CallClient | null = null;
   /** A pipeline stage publishes each message it applies on to the next queue or topic. */
-  forward: ((keyIndex: number, producedAtS: number) => void) | null = null;
+  forward: ((messageId: number, keyIndex: number, producedAtS: number) => void) | null = null;
 
   constructor(
     private readonly kernel: Kernel,
@@ -338,7 +338,13 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
         cause,
         this.traits.idempotency,
       );
-      if (applied) this.forward?.(this.tokenKeyIndex[token], this.tokenProducedAtS[token]);
+      if (applied) {
+        this.forward?.(
+          this.tokenMessageId[token],
+          this.tokenKeyIndex[token],
+          this.tokenProducedAtS[token],
+        );
+      }
       if (commit === "before-processing") this.release(token, null);
       else this.sendAck(token, AckKind.ack);
     }
@@ -391,7 +397,9 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
         store.cause[slot],
         this.traits.idempotency,
       );
-      if (applied) this.forward?.(store.keyIndex[slot], store.producedAtS[slot]);
+      if (applied) {
+        this.forward?.(store.messageId[slot], store.keyIndex[slot], store.producedAtS[slot]);
+      }
       this.queue.ack(slot, receipt);
     } else {
       this.fencedCommits++;

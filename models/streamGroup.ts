@@ -130,7 +130,7 @@ export class StreamGroup implements ScalablePool {
   /** The client of the downstream service each record calls; null when it calls none. */
   readonly callClient: CallClient | null = null;
   /** A pipeline stage publishes each record it applies on to the next queue or topic. */
-  forward: ((keyIndex: number, producedAtS: number) => void) | null = null;
+  forward: ((messageId: number, keyIndex: number, producedAtS: number) => void) | null = null;
   /** Records whose call failed after its last attempt, sent to the dead-letter topic. */
   deadLettered = 0;
   /** The topic's read limit (shared with its other groups); null: none. */
@@ -540,7 +540,13 @@ export class StreamGroup implements ScalablePool {
       this.batchCause[slot],
       this.traits.idempotency,
     );
-    if (applied) this.forward?.(this.batchKeyIndex[slot], this.batchProducedAtS[slot]);
+    if (applied) {
+      this.forward?.(
+        this.batchMessageId[slot],
+        this.batchKeyIndex[slot],
+        this.batchProducedAtS[slot],
+      );
+    }
   }
 
   // --- Commits ----------------------------------------------------------------------------

@@ -421,7 +421,12 @@ export class World {
     const source = (consumer.config.queue ?? consumer.config.topic)!;
     const config = { ...forward, keys: { ...forward.keys, count: this.keyCount(source) } };
     const client = this.wireProducer(config, false);
-    consumer.forward = (keyIndex, producedAtS) => client.publish(keyIndex, producedAtS);
+    // Every consumer group is made by now: each may see a message the stage forwards twice.
+    for (const subscription of this.destinations.get(forward.to)!.subscriptions()) {
+      subscription.ledger.acceptReadmissions();
+    }
+    consumer.forward = (messageId, keyIndex, producedAtS) =>
+      client.publish(keyIndex, producedAtS, messageId);
   }
 
   /** The sending side of a producer (with its arrivals, or a pipeline stage's without). */

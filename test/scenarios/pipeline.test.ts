@@ -36,17 +36,34 @@ describe("a pipeline of two brokers", () => {
     expect(s.fates.conserved).toBe(true);
   });
 
-  it("a duplicate effect at the first stage is forwarded: the second stage gets it twice", () => {
-    const s = run(
+  it("a duplicate effect at the first stage is forwarded as the same message: the second stage gets it twice", () => {
+    const withCrash =
       `${PIPELINE}faults: [{ at: 60s, crash: router, instance: 0, for: 5s }]\n`.replace(
         "commit: after-processing",
         "commit: auto",
-      ),
-    );
+      );
+    const s = run(withCrash);
     const orders = s.subscriptions.find((x) => x.name === "orders/router")!;
     const work = s.subscriptions.find((x) => x.name === "work")!;
     expect(orders.fates.duplicateEffects).toBeGreaterThan(0);
-    expect(work.fates.produced).toBe(orders.fates.processed + orders.fates.duplicateEffects);
+    // The same orders (the same ids) reach the work queue, some of them twice: the work queue's
+    // workers, which have no duplicates of their own here, apply each second copy again.
+    expect(work.fates.produced).toBe(orders.fates.processed);
+    expect(work.fates.processed).toBe(work.fates.produced);
+    expect(work.fates.duplicateEffects).toBe(orders.fates.duplicateEffects);
+    expect(s.fates.conserved).toBe(true);
+
+    // Idempotent workers keyed on the order recognise every second copy.
+    const idempotent = run(
+      withCrash.replace(
+        "{ name: workers, queue: work,",
+        "{ name: workers, queue: work, idempotency: conditional-write,",
+      ),
+    );
+    const work2 = idempotent.subscriptions.find((x) => x.name === "work")!;
+    const orders2 = idempotent.subscriptions.find((x) => x.name === "orders/router")!;
+    expect(work2.fates.duplicateEffects).toBe(0);
+    expect(work2.duplicatesSkipped).toBe(orders2.fates.duplicateEffects);
   });
 
   it("forwarding to its own source is refused at its line", () => {
