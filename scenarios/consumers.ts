@@ -42,6 +42,7 @@ export const CONSUMER_KEYS = [
   "calls",
   "onFailure",
   "nackDelay",
+  "leaseExtension",
   "commit",
   "autoCommitInterval",
   "idempotency",
@@ -162,6 +163,14 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     );
   }
   const nackDelayS = fields.read("nackDelay", readDurationS, 0);
+  if (onTopic && fields.has("leaseExtension")) {
+    fields.refuse(
+      "leaseExtension",
+      "no 'leaseExtension' here",
+      "'leaseExtension' applies only to consumers of a queue (it extends ack deadlines)",
+    );
+  }
+  const leaseExtensionS = fields.read("leaseExtension", readDurationS, 0);
   const commit = fields.read(
     "commit",
     (n, p) => readChoice(n, p, COMMIT_POINTS),
@@ -266,6 +275,7 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     calls,
     onFailure,
     nackDelayS,
+    leaseExtensionS,
     commit,
     autoCommitIntervalS,
     idempotency,
