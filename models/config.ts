@@ -141,6 +141,13 @@ export interface QueueConfig {
    */
   fifo: boolean;
   /**
+   * Pub/Sub message ordering: the message's key is its ordering key; a key's messages are
+   * delivered in order, one callback at a time; a nacked or expired message is delivered again
+   * with every later message of its key already delivered, acked ones included
+   * (models/orderingKeys.ts). Standard queues without capacity, TTL or priorities only.
+   */
+  orderingKeys: boolean;
+  /**
    * FIFO only (ignored otherwise): a copy of a message already published to the queue this long
    * ago or less is accepted and dropped (SQS: 5 minutes); 0: no deduplication.
    */
@@ -314,6 +321,13 @@ export interface ConsumerConfig {
    */
   onFailure: "nack" | "timeout";
   nackDelayS: number;
+  /**
+   * Queue consumers: lease extension (Pub/Sub client libraries' maxAckExtensionPeriod, 60 min):
+   * while a live instance holds a delivered message (processing or buffered), each ack deadline
+   * that comes is extended by another, until the message has been held this long in total; 0:
+   * no extension.
+   */
+  leaseExtensionS: number;
   commit: CommitPoint;
   /** Kafka auto.commit.interval.ms: 5 s. */
   autoCommitIntervalS: number;

@@ -39,6 +39,7 @@ export function checkConservation(world: World): void {
     const found =
       queue.ready.size +
       queue.inFlightCount +
+      queue.ackedInWindowCount +
       queue.delayedCount +
       onLinks.get(name)! +
       held +

@@ -18,6 +18,11 @@ export const Place = {
   deadLettered: 4,
   /** Waiting to be published again (a consumer's delayed requeue). */
   delayed: 5,
+  /**
+   * Acked, but kept by a queue with ordering keys in its key's window until every earlier
+   * message of the key is acked (a live copy: it is delivered again if an earlier one is).
+   */
+  ackedInWindow: 6,
 } as const;
 export type PlaceCode = (typeof Place)[keyof typeof Place];
 

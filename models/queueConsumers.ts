@@ -18,6 +18,16 @@
  * it starts processing it (Celery's early ack), so a buffered message is never the only copy.
  * With prefetch = concurrency nothing is ever buffered.
  *
+ * Lease extension (config `leaseExtensionS`, Pub/Sub's client libraries): while an instance is
+ * up and holds a delivery (processing or buffered), it extends the delivery's ack deadline each
+ * time it comes, until it has held the message `leaseExtensionS` in total. Once the work ends
+ * (acked, nacked) or the instance crashes, it stops: an ack that was lost, or a crashed
+ * instance's messages, come back when the deadline expires.
+ *
+ * On a queue with ordering keys, the callback that completes with success (or acks first, at
+ * most once) tells the queue, which hands out the key's next message (models/orderingKeys.ts);
+ * a failed one does not: the key waits for the nack (or the deadline) to redeliver it.
+ *
  * An autoscaled pool (config `autoscale`) has tokens for `maxInstances` instances from the
  * start; those of instances not running are parked (never offered to the queue). An instance
  * added by `scaleTo` consumes after its cold start; one removed stops receiving at once (its
@@ -79,6 +89,8 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
   private readonly tokenProducedAtS: Float64Array;
   private readonly tokenKeyIndex: Int32Array;
   private readonly tokenCause: Uint8Array;
+  /** When the token was given its delivery (lease extension counts from there). */
+  private readonly tokenDispatchedAtS: Float64Array;
   /** 1 while the token holds the message's only copy (acked before processing). */
   private readonly tokenHolds: Uint8Array;
   private readonly tokenDoneEvent: Float64Array;
@@ -138,6 +150,7 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
     this.tokenProducedAtS = new Float64Array(tokens);
     this.tokenKeyIndex = new Int32Array(tokens);
     this.tokenCause = new Uint8Array(tokens);
+    this.tokenDispatchedAtS = new Float64Array(tokens);
     this.tokenHolds = new Uint8Array(tokens);
     this.tokenDoneEvent = new Float64Array(tokens).fill(-1);
     this.bufferNext = new Int32Array(tokens).fill(-1);
@@ -224,7 +237,22 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
     this.tokenProducedAtS[token] = store.producedAtS[slot];
     this.tokenKeyIndex[token] = store.keyIndex[slot];
     this.tokenCause[token] = store.cause[slot];
+    this.tokenDispatchedAtS[token] = this.kernel.nowS;
     this.deliveryLink!.send(token, receipt);
+  }
+
+  /** The lease this pool still extends for delivery `receipt` held by `token` (0: none). */
+  leaseRemainingS(token: number, receipt: number): number {
+    const leaseS = this.config.leaseExtensionS;
+    if (
+      leaseS === 0 ||
+      this.tokenState[token] !== TokenState.busy ||
+      this.tokenReceipt[token] !== receipt ||
+      this.instanceDown[this.instanceOf(token)] === 1
+    ) {
+      return 0;
+    }
+    return this.tokenDispatchedAtS[token] + leaseS - this.kernel.nowS;
   }
 
   /** The delivery link brought the message to the instance: it processes or buffers it. */
@@ -289,6 +317,7 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
     if (this.config.commit === "before-processing") {
       // Acked already: nothing to retry through the broker, nothing to dead-letter.
       this.release(token, "call failed after ack (at-most-once)");
+      this.keyDone(token);
     } else if (retryAt === "consumer") {
       this.sendAck(token, AckKind.deadLetter);
     } else {
@@ -320,11 +349,13 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
       if (this.trace) this.emit("process-fail", token);
       if (commit === "before-processing") {
         this.release(token, "failed after ack (at-most-once)");
+        this.keyDone(token);
       } else if (this.config.onFailure === "nack") {
         this.sendAck(token, AckKind.nack);
       }
     } else if (commit === "transactional") {
       this.sendAck(token, AckKind.commit);
+      this.keyDone(token);
     } else {
       if (this.trace) this.emit("processed", token);
       // A delivery that went stale while being processed was delivered again meanwhile.
@@ -347,8 +378,14 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
       }
       if (commit === "before-processing") this.release(token, null);
       else this.sendAck(token, AckKind.ack);
+      this.keyDone(token);
     }
     this.endWork(token);
+  }
+
+  /** The callback of the token's delivery completed: its key may hand out its next message. */
+  private keyDone(token: number): void {
+    this.queue.keyCallbackDone(this.tokenKeyIndex[token], this.tokenReceipt[token]);
   }
 
   /**

@@ -24,6 +24,8 @@ export const DUPLICATE_CAUSES = [
   "reread-after-rebalance",
   "reread-after-crash",
   "dedup-entry-expired",
+  // Pub/Sub ordering keys: redelivered because an earlier message of its key was (models/orderingKeys.ts).
+  "redelivery-of-ordering-key",
 ] as const;
 export type DuplicateCause = (typeof DUPLICATE_CAUSES)[number];
 export const CauseCode = Object.fromEntries(DUPLICATE_CAUSES.map((cause, i) => [cause, i])) as {

@@ -298,11 +298,16 @@ const pubsub: SystemPreset = {
       source: `immediate redelivery without a retry policy (${PUBSUB_DOCS})`,
       onlyIf: { field: "onFailure", values: ["nack"] },
     },
+    {
+      field: "leaseExtension",
+      value: "60m",
+      source: `the client libraries extend the ack deadline of held messages up to 60 min (Java maxAckExtensionPeriod, Python max_lease_duration 3600 s; ${PUBSUB_DOCS}, lease management)`,
+    },
   ],
   notModeled: [
-    "lease extension by the client libraries (up to 1 h)",
-    "ordering keys (a redelivery redelivers the key's later messages)",
+    "ordering keys: the client libraries hand a key's next message to the callback after a nack too (queuelab waits for the redelivery)",
     "dead-letter topics (maxDeliveryAttempts 5 to 100): set maxReceives yourself",
+    "a retry policy with exponential backoff (10 s to 600 s when set; off by default): set redeliveryBackoff yourself (the multiplier is not documented)",
     "several subscriptions on one topic (use a topic with consumer groups)",
   ],
 };

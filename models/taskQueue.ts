@@ -27,6 +27,15 @@
  *   younger ones); a timer at the heads' expiry removes them even when nobody reads the queue.
  * Any queue may have a publish delay (SQS DelaySeconds) and a disk limit that blocks producers.
  *
+ * A queue with ordering keys (Pub/Sub message ordering, config `orderingKeys`) delivers each
+ * key's messages in order, one callback at a time, keeps acked messages in their key's window
+ * while an earlier one is unacked, and on a nack or an expired deadline delivers that message
+ * and every later one of its window again, acked ones included (models/orderingKeys.ts).
+ *
+ * A consumer with lease extension (Pub/Sub's client libraries) keeps a message it holds from
+ * expiring: at each deadline the queue asks the holder, and extends by another deadline until
+ * the holder has held it `leaseExtensionS` in total or no longer holds it (done, crashed).
+ *
  * An API limit (`apiLimitPerS`, SQS FIFO's 300 calls per second and action) is counted in
  * one-second windows (models/throughputLimits.ts), one for publishes and one for deliveries
  * (each delivery is one receive call): a publish beyond it is refused before anything else (the
@@ -38,6 +47,8 @@
  * message invisible longer with each receive: after a nack (unless its consumer gives its own
  * nack delay) and after its visibility timeout expires.
  */
+
+import { grown } from "../sim/grow.ts";
 import { type Kernel, NO_EVENT } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { OverflowPolicy, QueueConfig } from "./config.ts";
@@ -46,6 +57,7 @@ import { FifoGroups } from "./fifoGroups.ts";
 import { type IdempotencyStore, makeIdempotencyStore } from "./idempotency.ts";
 import type { FateLedger } from "./ledger.ts";
 import { type MessageStore, Place } from "./messages.ts";
+import { OrderingKeys } from "./orderingKeys.ts";
 import { PriorityRings } from "./priorityRings.ts";
 import { type PublishGate, QueueCapacity } from "./queueCapacity.ts";
 import { baseDelayS } from "./retryPolicy.ts";
@@ -59,6 +71,11 @@ import { TokenBucket } from "./tokenBucket.ts";
 export interface DeliveryTarget {
   /** The queue gave the copy in `slot` to `token`, with this delivery's receipt. */
   dispatched(token: number, slot: number, receipt: number): void;
+  /**
+   * At delivery `receipt`'s ack deadline: how much longer the consumer extends its lease (0: it
+   * no longer holds the message, or never extends). Absent: never extends.
+   */
+  leaseRemainingS?(token: number, receipt: number): number;
 }
 
 /**
@@ -118,6 +135,10 @@ export class TaskQueue {
   throttledWrites = 0;
   /** Delivery attempts the API limit held back to the next second (each attempt counted). */
   throttledReads = 0;
+  /** Ack deadlines extended by a consumer's lease extension. */
+  leaseExtensions = 0;
+  /** Ordering keys: later messages delivered again because an earlier one of their key was. */
+  keyRedeliveries = 0;
   /** Per action, the current second's calls (apiLimitPerS); null without a limit. */
   private readonly apiWindows: SecondWindows | null;
   private readonly apiWindowHandler: number;
@@ -139,6 +160,10 @@ export class TaskQueue {
   private readonly rings: PriorityRings | null;
   /** FIFO queue: the ready copies by message group; null for a standard queue. */
   private readonly groups: FifoGroups | null;
+  /** Ordering keys: the ready and outstanding copies by key; null otherwise. */
+  private readonly keys: OrderingKeys | null;
+  /** The (global) token each in-flight slot was delivered to, for lease extension. */
+  private holderToken = new Int32Array(1024);
   /** FIFO queue: ids published within the deduplication window; null without deduplication. */
   private readonly recentIds: IdempotencyStore | null;
 
@@ -167,8 +192,11 @@ export class TaskQueue {
     this.ledger = subscription.ledger;
     this.groups = config.fifo ? new FifoGroups(subscription.ordering.keyCount, kernel) : null;
     this.classCount = Math.max(1, config.priorities);
-    this.rings = config.fifo ? null : new PriorityRings(this.classCount);
-    this.ready = this.groups ?? this.rings!;
+    this.keys = config.orderingKeys
+      ? new OrderingKeys(subscription.ordering.keyCount, kernel)
+      : null;
+    this.rings = config.fifo || config.orderingKeys ? null : new PriorityRings(this.classCount);
+    this.ready = this.groups ?? this.keys ?? this.rings!;
     this.capacity = new QueueCapacity(kernel, config, store);
     this.capacity.onStoredChange = (deltaBytes) => stats.changeStoredBytes(deltaBytes);
     this.gate = this.capacity.gated ? this.capacity : null;
@@ -217,6 +245,11 @@ export class TaskQueue {
       this.dispatchWakeupPending = false;
       this.dispatch();
     });
+  }
+
+  /** Acked copies an ordering-key queue keeps until their earlier messages are acked. */
+  get ackedInWindowCount(): number {
+    return this.keys?.ackedCount ?? 0;
   }
 
   /** Messages parked in the dead-letter queue. */
@@ -320,6 +353,7 @@ export class TaskQueue {
     const store = this.store;
     store.place[slot] = Place.ready;
     if (this.groups !== null) this.groups.pushTail(store.keyIndex[slot], slot);
+    else if (this.keys !== null) this.keys.pushTail(store.keyIndex[slot], slot);
     else this.rings!.push(this.classOf(slot), slot);
     this.stats.changeReady(1);
     if (this.config.messageTtlS !== null) this.scheduleExpiry();
@@ -491,12 +525,49 @@ export class TaskQueue {
     const freed = this.leaveFlight(slot);
     this.stats.acks++;
     if (this.trace) this.emit("ack", slot);
+    if (this.keys !== null) {
+      this.ackInWindow(slot);
+      if (freed) this.dispatch();
+      return;
+    }
     // FIFO: the message's group is free again; its next message goes once this one is gone.
     const unblocked = this.groups?.release(store.keyIndex[slot], slot);
     this.ledger.removeCopy(store.messageId[slot], null);
     this.capacity.unstored(store.sizeBytes[slot]);
     store.release(slot);
     if (unblocked || freed) this.dispatch();
+  }
+
+  /**
+   * Ordering keys: an acked message stays in its key's window (a live copy) until every earlier
+   * one is acked; then it and the acked ones after it settle.
+   */
+  private ackInWindow(slot: number): void {
+    const keys = this.keys!;
+    const key = this.store.keyIndex[slot];
+    this.store.place[slot] = Place.ackedInWindow;
+    this.store.timer[slot] = -1;
+    keys.ack(key, slot);
+    this.settleWindow(key);
+  }
+
+  /** The key's acked messages at the head of its window leave the queue. */
+  private settleWindow(key: number): void {
+    const store = this.store;
+    for (let slot = this.keys!.settledHead(key); slot !== -1; slot = this.keys!.settledHead(key)) {
+      if (this.trace) this.emit("settle", slot);
+      this.ledger.removeCopy(store.messageId[slot], null);
+      this.capacity.unstored(store.sizeBytes[slot]);
+      store.release(slot);
+    }
+  }
+
+  /**
+   * Ordering keys: the consumer's callback of delivery `receipt` of a message of `keyIndex`
+   * completed with success, so the client hands it the key's next message. No-op otherwise.
+   */
+  keyCallbackDone(keyIndex: number, receipt: number): void {
+    if (this.keys?.released(keyIndex, receipt)) this.dispatch();
   }
 
   /** Returns the message to the queue now (`delayS` 0) or after `delayS`. */
@@ -551,8 +622,22 @@ export class TaskQueue {
       return;
     }
     this.kernel.cancel(this.store.timer[slot]);
-    const freed = this.leaveFlight(slot);
-    this.moveToDeadLetter(slot, reason, freed);
+    const freedPlace = this.leaveFlight(slot);
+    const freedKey = this.leaveWindow(slot, receipt);
+    this.moveToDeadLetter(slot, reason, freedPlace || freedKey);
+  }
+
+  /**
+   * Ordering keys: the in-flight `slot` (delivery `receipt`) leaves its key without an ack;
+   * returns true when its key can deliver again. False without ordering keys.
+   */
+  private leaveWindow(slot: number, receipt: number): boolean {
+    const keys = this.keys;
+    if (keys === null) return false;
+    const key = this.store.keyIndex[slot];
+    const freed = keys.remove(key, slot, receipt);
+    this.settleWindow(key);
+    return freed;
   }
 
   /**
@@ -569,7 +654,8 @@ export class TaskQueue {
     if (this.trace) this.emit("requeue", slot);
     this.kernel.cancel(this.store.timer[slot]);
     const freed = this.leaveFlight(slot);
-    const unblocked = this.groups?.release(this.store.keyIndex[slot], slot);
+    const unblocked =
+      this.groups?.release(this.store.keyIndex[slot], slot) || this.leaveWindow(slot, receipt);
     this.store.receiveCount[slot] = 0;
     this.store.place[slot] = Place.delayed;
     this.delayedCount++;
@@ -621,6 +707,12 @@ export class TaskQueue {
         this.deliver(groups.take(), waiting.shift());
       return;
     }
+    const keys = this.keys;
+    if (keys !== null) {
+      while (keys.hasDeliverable && waiting.size > 0 && this.deliveryAllowed())
+        this.deliver(keys.take(), waiting.shift());
+      return;
+    }
     const rings = this.rings!;
     const expires = this.config.messageTtlS !== null;
     while (rings.size > 0 && waiting.size > 0 && this.deliveryAllowed()) {
@@ -652,6 +744,11 @@ export class TaskQueue {
     }
     const receipt = store.nextReceipt();
     store.receipt[slot] = receipt;
+    this.keys?.hold(store.keyIndex[slot], receipt);
+    if (slot >= this.holderToken.length) {
+      this.holderToken = grown(this.holderToken, Math.max(slot + 1, this.holderToken.length * 2));
+    }
+    this.holderToken[slot] = globalToken;
     store.place[slot] = Place.inFlight;
     store.timer[slot] = this.kernel.schedule(
       this.config.visibilityTimeoutS,
@@ -676,6 +773,18 @@ export class TaskQueue {
         this.kernel.nowS,
       );
     }
+    const extendS = this.leaseRemainingS(slot, receipt);
+    if (extendS > 0) {
+      this.leaseExtensions++;
+      if (this.trace) this.emit("lease-extend", slot);
+      this.store.timer[slot] = this.kernel.schedule(
+        Math.min(extendS, this.config.visibilityTimeoutS),
+        this.visibilityHandler,
+        slot,
+        receipt,
+      );
+      return;
+    }
     this.stats.visibilityTimeouts++;
     if (this.trace) this.emit("visibility-timeout", slot);
     const crashed = this.store.crashed[slot] === 1;
@@ -691,8 +800,23 @@ export class TaskQueue {
     );
   }
 
+  /** How much longer the consumer holding delivery `receipt` of `slot` extends its lease. */
+  private leaseRemainingS(slot: number, receipt: number): number {
+    const globalToken = this.holderToken[slot];
+    let target = 0;
+    while (globalToken >= this.tokenBase[target]) target++;
+    const base = target === 0 ? 0 : this.tokenBase[target - 1];
+    // Below a microsecond left: the lease ends now (no event for a rounding remainder).
+    const remainingS = this.targets[target].leaseRemainingS?.(globalToken - base, receipt) ?? 0;
+    return remainingS > 1e-6 ? remainingS : 0;
+  }
+
   /** An in-flight copy becomes visible again (its next delivery blamed on `cause`), or goes to the dead-letter queue. */
   private returnToQueue(slot: number, cause: number): void {
+    if (this.keys !== null) {
+      this.rollBackKey(slot, cause);
+      return;
+    }
     const store = this.store;
     store.cause[slot] = cause;
     const freed = this.leaveFlight(slot);
@@ -709,6 +833,46 @@ export class TaskQueue {
     this.capacity.enterWaiting(store.sizeBytes[slot]);
     if (this.config.messageTtlS !== null) this.scheduleExpiry();
     this.dispatch();
+  }
+
+  /**
+   * Ordering keys: the window message in `slot` was nacked or its deadline expired: it and every
+   * later message of its key's window, acked or in flight, are delivered again, in order.
+   */
+  private rollBackKey(slot: number, cause: number): void {
+    const store = this.store;
+    const keys = this.keys!;
+    const key = store.keyIndex[slot];
+    const end = keys.firstReady(key);
+    for (let later = keys.nextOf(slot); later !== end; later = keys.nextOf(later)) {
+      if (keys.isAcked(later)) {
+        // Acked already: its effect happened, and it will happen again.
+      } else {
+        this.kernel.cancel(store.timer[later]);
+        this.leaveFlight(later);
+      }
+      store.cause[later] = CauseCode["redelivery-of-ordering-key"];
+      store.crashed[later] = 0;
+      this.becomeReadyAgain(later);
+      if (this.trace) this.emit("key-redelivery", later);
+    }
+    store.cause[slot] = cause;
+    this.leaveFlight(slot);
+    this.keyRedeliveries += keys.rollBack(key, slot);
+    const maxReceives = this.config.maxReceives;
+    if (maxReceives !== null && store.receiveCount[slot] >= maxReceives) {
+      keys.dropFirstReady(key, slot);
+      this.park(slot, MAX_RECEIVES_REASON);
+    } else {
+      this.becomeReadyAgain(slot);
+    }
+    this.dispatch();
+  }
+
+  private becomeReadyAgain(slot: number): void {
+    this.store.place[slot] = Place.ready;
+    this.stats.changeReady(1);
+    this.capacity.enterWaiting(this.store.sizeBytes[slot]);
   }
 
   /**
@@ -772,9 +936,10 @@ export class TaskQueue {
    * reports as ApproximateAgeOfOldestMessage.
    */
   oldestReadyArrivedAtS(): number | null {
-    if (this.groups !== null) {
-      const slot = this.groups.oldestHead(this.store.arrivedAtS);
-      return slot === -1 ? null : this.store.arrivedAtS[slot];
+    if (this.groups !== null || this.keys !== null) {
+      const arrivedAtS = this.store.arrivedAtS;
+      const slot = this.groups?.oldestHead(arrivedAtS) ?? this.keys!.oldestReady(arrivedAtS);
+      return slot === -1 ? null : arrivedAtS[slot];
     }
     // With priority classes, the oldest of the classes' heads (each class is in arrival order).
     const rings = this.rings!;
@@ -800,9 +965,15 @@ function checkQueueConfig(config: QueueConfig): void {
     throw new ModelConfigError(`queue ${config.name}: ${what}`);
   };
   const limited = config.maxLength !== null || config.maxBytes !== null;
-  if (config.fifo && (limited || config.messageTtlS !== null || config.priorities > 1)) {
-    problem("capacity, message TTL and priorities are modeled on standard queues only");
+  if (
+    (config.fifo || config.orderingKeys) &&
+    (limited || config.messageTtlS !== null || config.priorities > 1)
+  ) {
+    problem(
+      "capacity, message TTL and priorities are modeled on standard queues without ordering keys only",
+    );
   }
+  if (config.fifo && config.orderingKeys) problem("fifo and orderingKeys are two kinds of queue");
   if (limited === (config.overflow === "unbounded")) {
     problem(`overflow '${config.overflow}' with ${limited ? "a" : "no"} maxLength or maxBytes`);
   }

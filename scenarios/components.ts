@@ -46,6 +46,7 @@ export const QUEUE_KEYS = [
   "visibilityTimeout",
   "maxReceives",
   "fifo",
+  "orderingKeys",
   "deduplicationWindow",
   "maxLength",
   "maxBytes",
@@ -219,13 +220,22 @@ export function readQueue(fields: Fields, name: string): QueueConfig {
     readDurationS,
     DEDUPLICATION_WINDOW_DEFAULT_S,
   );
+  const orderingKeys = fields.read("orderingKeys", readBoolean, false);
+  if (orderingKeys && fifo) {
+    fields.refuse(
+      "orderingKeys",
+      "fifo: false",
+      "'orderingKeys' (Pub/Sub message ordering) and fifo: true (SQS FIFO) are two kinds of queue: choose one",
+    );
+  }
   return {
     name,
     visibilityTimeoutS,
     maxReceives,
     fifo,
+    orderingKeys,
     deduplicationWindowS,
-    ...readQueueLimits(fields, fifo),
+    ...readQueueLimits(fields, fifo, orderingKeys),
     requeueOnDisconnect: fields.read("requeueOnDisconnect", readBoolean, false),
     requeueToHead: fields.read("requeueToHead", readBoolean, false),
   };
@@ -235,12 +245,14 @@ export function readQueue(fields: Fields, name: string): QueueConfig {
 function readQueueLimits(
   fields: Fields,
   fifo: boolean,
+  orderingKeys: boolean,
 ): Omit<
   QueueConfig,
   | "name"
   | "visibilityTimeoutS"
   | "maxReceives"
   | "fifo"
+  | "orderingKeys"
   | "deduplicationWindowS"
   | "requeueOnDisconnect"
   | "requeueToHead"
@@ -252,6 +264,17 @@ function readQueueLimits(
           key,
           "fifo: false",
           `'${key}' is modeled on standard queues only (fifo: false)`,
+        );
+      }
+    }
+  }
+  if (orderingKeys) {
+    for (const key of STANDARD_QUEUE_KEYS) {
+      if (fields.has(key)) {
+        fields.refuse(
+          key,
+          "orderingKeys: false",
+          `'${key}' is modeled on queues without ordering keys only (orderingKeys: false)`,
         );
       }
     }

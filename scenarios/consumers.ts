@@ -43,6 +43,7 @@ export const CONSUMER_KEYS = [
   "calls",
   "onFailure",
   "nackDelay",
+  "leaseExtension",
   "commit",
   "autoCommitInterval",
   "idempotency",
@@ -163,6 +164,14 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     );
   }
   const nackDelayS = fields.read("nackDelay", readDurationS, 0);
+  if (onTopic && fields.has("leaseExtension")) {
+    fields.refuse(
+      "leaseExtension",
+      "no 'leaseExtension' here",
+      "'leaseExtension' applies only to consumers of a queue (it extends ack deadlines)",
+    );
+  }
+  const leaseExtensionS = fields.read("leaseExtension", readDurationS, 0);
   const commit = fields.read(
     "commit",
     (n, p) => readChoice(n, p, COMMIT_POINTS),
@@ -267,6 +276,7 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     calls,
     onFailure,
     nackDelayS,
+    leaseExtensionS,
     commit,
     autoCommitIntervalS,
     idempotency,

@@ -73,7 +73,7 @@ describe("unknown keys", () => {
   it("list the keys when nothing is close", () => {
     const text = scenarioText({ queues: "  - { name: orders, zzzzzzzz: 1 }" });
     expect(messageOf(text)).toBe(
-      "x.yaml:4:21: queues.orders.zzzzzzzz: unknown key 'zzzzzzzz' (expected one of: name, system, visibilityTimeout, maxReceives, fifo, deduplicationWindow, maxLength, maxBytes, overflow, diskLimit, messageTtl, expire, delay, priorities, requeueOnDisconnect, apiLimit, requeueToHead, dispatchLimit, maxInFlight, redeliveryBackoff)",
+      "x.yaml:4:21: queues.orders.zzzzzzzz: unknown key 'zzzzzzzz' (expected one of: name, system, visibilityTimeout, maxReceives, fifo, orderingKeys, deduplicationWindow, maxLength, maxBytes, overflow, diskLimit, messageTtl, expire, delay, priorities, requeueOnDisconnect, apiLimit, requeueToHead, dispatchLimit, maxInFlight, redeliveryBackoff)",
     );
   });
 

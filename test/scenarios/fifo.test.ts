@@ -11,10 +11,12 @@ describe("FIFO queues in a scenario", () => {
   it("are standard by default, with SQS's 5-minute deduplication window", () => {
     expect(queueOf("  - { name: orders }")).toMatchObject({
       fifo: false,
+      orderingKeys: false,
       deduplicationWindowS: 300,
     });
     expect(queueOf("  - { name: orders, fifo: true }")).toMatchObject({
       fifo: true,
+      orderingKeys: false,
       deduplicationWindowS: 300,
     });
   });
@@ -25,6 +27,7 @@ describe("FIFO queues in a scenario", () => {
       visibilityTimeoutS: 30,
       maxReceives: null,
       fifo: true,
+      orderingKeys: false,
       deduplicationWindowS: 300,
       maxLength: null,
       maxBytes: null,

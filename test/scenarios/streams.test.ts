@@ -32,6 +32,7 @@ function topicConsumer(extra: Partial<ConsumerConfig>): ConsumerConfig {
     calls: null,
     onFailure: "nack",
     nackDelayS: 0,
+    leaseExtensionS: 0,
     commit: "after-processing",
     autoCommitIntervalS: 5,
     idempotency: { kind: "none" },

@@ -71,6 +71,10 @@ consumers: [{ name: workers, processing: 1ms }]
     expect(quorum.consumers[0].nackDelayS).toBe(0); // requeued at once
     const pubsub = loadScenarioText(text("pubsub"), "q.yaml").variants[0].config;
     expect(pubsub.queues[0].visibilityTimeoutS).toBe(10); // ack deadline 10 s
+    // The client libraries extend leases up to 60 min (Java maxAckExtensionPeriod, Python
+    // max_lease_duration 3600 s); message ordering is off unless the subscription enables it.
+    expect(pubsub.consumers[0].leaseExtensionS).toBe(3600);
+    expect(pubsub.queues[0].orderingKeys).toBe(false);
   });
 
   it("sqs's in-flight limit; cloud-tasks' rate limits and retry backoff", () => {
