@@ -101,6 +101,55 @@ consumers: [{ name: workers, processing: 1ms }]
     });
   });
 
+  it("the queue presets' documented semantics, item by item", () => {
+    const load = (system: string) =>
+      loadScenarioText(
+        `
+name: q
+duration: 1m
+queues: [{ name: orders, system: ${system} }]
+producers: [{ name: api, rate: 10/s }]
+consumers: [{ name: workers, processing: 1ms }]
+`,
+        "q.yaml",
+      ).variants[0].config;
+    // SQS: visibility timeout 30 s; a message not deleted comes back when it expires.
+    const sqs = load("sqs");
+    expect(sqs.queues[0]).toMatchObject({ visibilityTimeoutS: 30, fifo: false });
+    expect(sqs.consumers[0]).toMatchObject({ commit: "after-processing", onFailure: "timeout" });
+    // RabbitMQ classic: consumer ack timeout 30 min, requeue near the head, unacked deliveries
+    // requeued when the channel closes, nack with requeue redelivers at once.
+    const rabbit = load("rabbitmq");
+    expect(rabbit.queues[0]).toMatchObject({
+      visibilityTimeoutS: 1800,
+      requeueToHead: true,
+      requeueOnDisconnect: true,
+      maxReceives: null,
+    });
+    expect(rabbit.consumers[0]).toMatchObject({ onFailure: "nack", nackDelayS: 0 });
+    // Quorum queues: delivery limit 20, requeue at the tail.
+    expect(load("rabbitmq-quorum").queues[0]).toMatchObject({
+      maxReceives: 20,
+      requeueToHead: false,
+      requeueOnDisconnect: true,
+    });
+    // Pub/Sub: ack deadline 10 s, leases extended up to 1 h, a nack redelivers at once when no
+    // retry policy is set.
+    const pubsub = load("pubsub");
+    expect(pubsub.queues[0]).toMatchObject({ visibilityTimeoutS: 10, redeliveryBackoff: null });
+    expect(pubsub.consumers[0]).toMatchObject({ leaseExtensionS: 3600, nackDelayS: 0 });
+    // Celery: acks before the task runs.
+    expect(load("celery").consumers[0].commit).toBe("before-processing");
+    // Cloud Tasks: dispatch deadline 10 min.
+    expect(load("cloud-tasks").queues[0].visibilityTimeoutS).toBe(600);
+  });
+
+  it("kinesis: 24 h retention, three availability zones", () => {
+    const topic = loadScenarioText(KAFKA.replace("system: kafka", "system: kinesis"), "k.yaml")
+      .variants[0].config.topics[0];
+    expect(topic).toMatchObject({ retentionS: 24 * 3600, replicationFactor: 3, brokers: 3 });
+  });
+
   it("every preset's defaults load on a scenario of its kind", () => {
     for (const preset of Object.values(SYSTEM_PRESETS)) {
       const broker = preset.kind === "queue" ? "queues" : "topics";
