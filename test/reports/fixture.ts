@@ -84,6 +84,7 @@ const NO_STREAM_COUNTERS = {
   rateLimitDropped: 0,
   throttledWrites: 0,
   throttledReads: 0,
+  unroutable: 0,
 } as const satisfies Partial<Counters>;
 
 /** No downstream calls in this fixture. */
@@ -228,6 +229,7 @@ export function smallRunResult(): RunResult {
           },
           subscriptions: stormSubscriptions(),
           calls: NO_CALLS,
+          exchanges: [],
           callRoutes: [],
           downstreams: [],
           expectations: [
@@ -305,6 +307,7 @@ export function smallRunResult(): RunResult {
             },
           ],
           calls: NO_CALLS,
+          exchanges: [],
           callRoutes: [],
           downstreams: [],
           expectations: [

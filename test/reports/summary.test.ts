@@ -33,6 +33,7 @@ describe("summaryJson", () => {
       "ordering",
       "counters",
       "subscriptions",
+      "exchanges",
       "calls",
       "callRoutes",
       "downstreams",
@@ -99,6 +100,7 @@ describe("summaryJson", () => {
       "rateLimitDropped",
       "throttledWrites",
       "throttledReads",
+      "unroutable",
     ]);
     expect(Object.keys(variant.expectations[0])).toEqual(["text", "metric", "observed", "passed"]);
   });
@@ -321,7 +323,7 @@ describe("summaryMarkdown", () => {
         "refused and dead-lettered (maxlen), producers blocked by a full queue, " +
         "messages expired (TTL), messages delayed by a producer rate limit, " +
         "messages dropped by a producer rate limit, writes throttled (broker limit), " +
-        "reads throttled (broker limit)._",
+        "reads throttled (broker limit), unroutable (no binding matched)._",
     );
     const result = smallRunResult();
     result.variants[1].summary.counters.partitionDrops = 7;

@@ -29,6 +29,7 @@ describe("defaults", () => {
         {
           name: "api",
           to: "orders",
+          routingKeys: [],
           arrivals: "poisson",
           startS: 0,
           phases: [{ durationS: 60, ratePerS: 10 }],
@@ -66,6 +67,7 @@ describe("defaults", () => {
           apiLimitPerS: null,
         },
       ],
+      exchanges: [],
       topics: [],
       consumers: [
         {
