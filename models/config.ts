@@ -6,6 +6,7 @@
 import type { DistributionSpec } from "../sim/distributions.ts";
 import type { ContentionConfig } from "./contention.ts";
 import type { DownstreamConfig, DownstreamFaultConfig } from "./downstream.ts";
+import type { ExchangeType } from "./exchange.ts";
 import type { BackoffConfig, RetryPolicyConfig } from "./retryPolicy.ts";
 import type { ReadLimitConfig, WriteLimitConfig } from "./throughputLimits.ts";
 
@@ -26,6 +27,8 @@ export interface ScenarioConfig {
   producers: ProducerConfig[];
   queues: QueueConfig[];
   topics: TopicConfig[];
+  /** RabbitMQ exchanges producers may publish to (models/exchange.ts); empty when none. */
+  exchanges: ExchangeConfig[];
   consumers: ConsumerConfig[];
   /** Services that consumers and callers call (a payments API, a database). */
   downstreams: ServiceConfig[];
@@ -58,8 +61,13 @@ export interface RunLimits {
 
 export interface ProducerConfig {
   name: string;
-  /** Name of the queue or topic it publishes to. */
+  /** Name of the queue, topic or exchange it publishes to. */
   to: string;
+  /**
+   * The routing keys of its messages, each drawn per message with probability proportional to
+   * its weight; empty unless it publishes to a direct or topic exchange.
+   */
+  routingKeys: RoutingKeyWeight[];
   /** poisson: exponential gaps; constant: evenly spaced at the phase's rate. */
   arrivals: "poisson" | "constant";
   /** Starts publishing at startS and runs through its phases (or until the scenario's durationS). */
@@ -113,6 +121,30 @@ export interface RateLimitConfig {
   ratePerS: number;
   burst: number;
   onLimit: "wait" | "drop";
+}
+
+export interface RoutingKeyWeight {
+  key: string;
+  /** Relative weight, > 0. */
+  weight: number;
+}
+
+/**
+ * A RabbitMQ exchange (models/exchange.ts): routes each message to the queues whose bindings
+ * match its routing key; what none matches goes to `alternate`, or is dropped.
+ */
+export interface ExchangeConfig {
+  name: string;
+  type: ExchangeType;
+  bindings: BindingConfig[];
+  /** The queue that takes what no binding matches (an alternate exchange); null: dropped. */
+  alternate: string | null;
+}
+
+export interface BindingConfig {
+  queue: string;
+  /** Binding key (direct: a literal; topic: a pattern with `*` and `#`); "" for fanout. */
+  key: string;
 }
 
 export interface ProducerPhase {

@@ -5,7 +5,9 @@
  * retained in logs past the group's commits, held by consumers). A topic's retained copies are
  * counted from its logs (up to the log end, above the high watermark too, since a failover that
  * truncates a log removes the groups' copies of the records it cuts), and each group's offsets
- * are checked against its partitions' high watermarks. A mismatch is a queuelab bug, reported
+ * are checked against its partitions' high watermarks. A copy on its way to an exchange (held by
+ * its producer, or on a link) counts for each queue its routing key routes to, or for the
+ * exchange's unroutable subscription, as read from the copy's route. A mismatch is a queuelab bug, reported
  * with the seed.
  */
 import { InvariantError } from "./errors.ts";
@@ -32,6 +34,7 @@ export function checkConservation(world: World): void {
     );
   }
 
+  const toExchanges = copiesToExchanges(world);
   for (const [name, queue] of world.queues) {
     const held = world.queueConsumers
       .filter((pool) => pool.config.queue === name)
@@ -43,8 +46,15 @@ export function checkConservation(world: World): void {
       queue.delayedCount +
       onLinks.get(name)! +
       held +
-      (heldByProducers.get(name) ?? 0);
+      (heldByProducers.get(name) ?? 0) +
+      (toExchanges.get(queue.subscription) ?? 0);
     checkLedger(queue.subscription.name, queue.subscription.ledger, found, fail);
+  }
+  for (const exchange of world.exchanges.values()) {
+    const subscription = exchange.unroutableSubscription;
+    if (subscription === null) continue;
+    const found = toExchanges.get(subscription) ?? 0;
+    checkLedger(subscription.name, subscription.ledger, found, fail);
   }
   for (const group of world.streamGroups) {
     const problems = group.offsetProblems();
@@ -77,6 +87,24 @@ export function checkConservation(world: World): void {
 }
 
 type Ledger = World["subscriptions"][number]["ledger"];
+type Subscription = World["subscriptions"][number];
+
+/** Copies held by exchanges' producers or on their links, per subscription their route names. */
+function copiesToExchanges(world: World): Map<Subscription, number> {
+  const counts = new Map<Subscription, number>();
+  const routes = world.exchangeRoutes.routes;
+  const add = (route: number, copies: number) => {
+    for (const subscription of routes[route].subscriptions) {
+      counts.set(subscription, (counts.get(subscription) ?? 0) + copies);
+    }
+  };
+  for (const client of world.producerClients) {
+    if (!world.exchanges.has(client.config.to)) continue;
+    for (const route of client.heldRoutes()) add(route, 1);
+  }
+  for (const [route, copies] of world.store.onLinkByRoute()) add(route, copies);
+  return counts;
+}
 
 function checkLedger(
   name: string,

@@ -56,6 +56,8 @@ export class MessageStore {
   priority = new Uint8Array(1024);
   /** 1 while the copy travels to a queue that counts it as room taken (a blocking queue's gate). */
   inbound = new Uint8Array(1024);
+  /** The exchange route (routing key) of a copy on its way to an exchange (models/exchangeBroker.ts), or -1. */
+  route = new Int32Array(1024);
 
   private freeSlots: number[] = [];
   private slotsUsed = 0;
@@ -85,6 +87,7 @@ export class MessageStore {
     this.retryDelayS[slot] = 0;
     this.priority[slot] = 0;
     this.inbound[slot] = 0;
+    this.route[slot] = -1;
     this.live++;
     return slot;
   }
@@ -111,6 +114,7 @@ export class MessageStore {
     this.retryDelayS[copy] = this.retryDelayS[slot];
     this.priority[copy] = this.priority[slot];
     this.place[copy] = this.place[slot];
+    this.route[copy] = this.route[slot];
     return copy;
   }
 
@@ -132,6 +136,18 @@ export class MessageStore {
       else if (place === Place.ready) counts.ready++;
       else if (place === Place.inFlight) counts.inFlight++;
       else if (place === Place.deadLettered) counts.deadLettered++;
+    }
+    return counts;
+  }
+
+  /** Copies on links by their exchange route (route >= 0 only): how many on each. */
+  onLinkByRoute(): Map<number, number> {
+    const counts = new Map<number, number>();
+    for (let slot = 0; slot < this.slotsUsed; slot++) {
+      const route = this.route[slot];
+      if (this.place[slot] === Place.onLink && route >= 0) {
+        counts.set(route, (counts.get(route) ?? 0) + 1);
+      }
     }
     return counts;
   }
@@ -160,5 +176,6 @@ export class MessageStore {
     this.retryDelayS = grown(this.retryDelayS, capacity);
     this.priority = grown(this.priority, capacity);
     this.inbound = grown(this.inbound, capacity);
+    this.route = grown(this.route, capacity);
   }
 }

@@ -18,6 +18,10 @@
  * While the producer holds a message it counts as one live copy in the ledger, so a message is
  * lost only when the producer gave up on it and no copy reached the broker.
  *
+ * A producer to an exchange (models/exchangeBroker.ts) draws each message's routing key when it
+ * publishes; the message belongs to the subscriptions of the queues that key routes to (or to the
+ * exchange's own, for an unroutable one), so its copies count there alone.
+ *
  * Backpressure and rate limits make even an acks-none producer hold messages in its buffer:
  * - a queue that blocks (overflow `block`, or a disk limit) shows a gate (models/queueCapacity.ts):
  *   while it has no room for the next message the producer is blocked, sends nothing, and waits
@@ -47,6 +51,16 @@ import { TokenBucket } from "./tokenBucket.ts";
 export const RATE_LIMIT_DROP_REASON = "producer rate limit";
 /** Message sizes drawn from a distribution are capped here (the scenario's own limit). */
 const MESSAGE_SIZE_MAX_BYTES = 2 ** 30;
+
+/** How a producer to an exchange picks each message's route (routing key) and its readers. */
+export interface ProducerRouting {
+  /** The route of the next message (a routing key drawn by weight). */
+  nextRoute(): number;
+  /** The subscriptions a message on `route` belongs to (never empty). */
+  subscriptionsOf(route: number): readonly Subscription[];
+  /** The routing key of `route`, for the trace. */
+  keyOf(route: number): string;
+}
 
 /** A request tag is `request + generation * REQUEST_LIMIT`, so a late ack of a reused request slot is ignored. */
 const REQUEST_LIMIT = 2 ** 24;
@@ -86,6 +100,8 @@ export class ProducerClient implements RoomWaiter {
   private requestSizeBytes = new Int32Array(64);
   /** 1 once the request waited for a token (counted once). */
   private requestRateLimited = new Uint8Array(64);
+  /** The route of a producer to an exchange (ProducerRouting), or -1. */
+  private requestRoute = new Int32Array(64);
   private readonly freeRequests: number[] = [];
   private requestsUsed = 0;
   private draining = false;
@@ -107,7 +123,7 @@ export class ProducerClient implements RoomWaiter {
     private readonly kernel: Kernel,
     readonly config: ProducerConfig,
     private readonly store: MessageStore,
-    private readonly subscriptions: Subscription[],
+    private readonly subscriptions: readonly Subscription[],
     private readonly link: Link,
     private readonly stats: RunStats,
     private readonly trace: Trace | null,
@@ -118,6 +134,8 @@ export class ProducerClient implements RoomWaiter {
     streams: RandomStreams | null = null,
     /** The destination's gate when it can block producers; null otherwise. */
     private readonly gate: PublishGate | null = null,
+    /** Routing keys and their readers when the producer publishes to an exchange; null otherwise. */
+    private readonly routing: ProducerRouting | null = null,
   ) {
     this.timeoutHandler = kernel.register(`producer:${config.name}/request-timeout`, (r, tag) =>
       this.timedOut(r, tag),
@@ -157,7 +175,8 @@ export class ProducerClient implements RoomWaiter {
   publish(keyIndex: number, producedAtS = this.kernel.nowS, forwardedId = -1): void {
     const messageId = forwardedId < 0 ? this.newMessageId() : forwardedId;
     const nowS = this.kernel.nowS;
-    for (const subscription of this.subscriptions) {
+    const route = this.routing === null ? -1 : this.routing.nextRoute();
+    for (const subscription of this.recipients(route)) {
       if (forwardedId < 0) subscription.ledger.admit(messageId);
       else subscription.ledger.readmit(messageId);
       subscription.priorityClasses?.assign(messageId, this.config.priority);
@@ -168,15 +187,16 @@ export class ProducerClient implements RoomWaiter {
         msg: messageId,
         key: `k${keyIndex}`,
         producer: this.config.name,
+        ...(route >= 0 ? { routingKey: this.routing!.keyOf(route) } : {}),
       });
     }
     const sizeBytes = this.nextSizeBytes();
     if (this.bucket !== null && !this.limitWaits && !this.bucket.tryTake(nowS)) {
-      this.dropRateLimited(messageId);
+      this.dropRateLimited(messageId, route);
       return;
     }
     if (this.config.acks === "none" && !this.buffered) {
-      this.send(messageId, keyIndex, producedAtS, -1, sizeBytes);
+      this.send(messageId, keyIndex, producedAtS, -1, sizeBytes, -1, route);
       return;
     }
     // The admitted copy is the one the producer holds until the broker acknowledges it (or,
@@ -189,6 +209,7 @@ export class ProducerClient implements RoomWaiter {
     this.requestTimer[r] = NO_EVENT;
     this.requestSizeBytes[r] = sizeBytes;
     this.requestRateLimited[r] = 0;
+    this.requestRoute[r] = route;
     this.buffer.push(r);
     this.sendBuffered();
   }
@@ -213,7 +234,22 @@ export class ProducerClient implements RoomWaiter {
     return Math.min(MESSAGE_SIZE_MAX_BYTES, Math.max(1, Math.round(this.sizes.sample())));
   }
 
-  private dropRateLimited(messageId: number): void {
+  /** The subscriptions of a message on `route` (-1: the destination's, every message alike). */
+  private recipients(route: number): readonly Subscription[] {
+    return route < 0 ? this.subscriptions : this.routing!.subscriptionsOf(route);
+  }
+
+  /** The route of each message the producer holds (-1 without an exchange), for conservation. */
+  heldRoutes(): number[] {
+    const free = new Uint8Array(this.requestsUsed);
+    for (const r of this.freeRequests) free[r] = 1;
+    const routes: number[] = [];
+    for (let r = 0; r < this.requestsUsed; r++)
+      if (free[r] === 0) routes.push(this.requestRoute[r]);
+    return routes;
+  }
+
+  private dropRateLimited(messageId: number, route: number): void {
     this.rateLimitDropped++;
     if (this.trace) {
       this.trace.emit(this.kernel.nowS, "rate-limit-drop", {
@@ -221,7 +257,7 @@ export class ProducerClient implements RoomWaiter {
         producer: this.config.name,
       });
     }
-    for (const subscription of this.subscriptions) {
+    for (const subscription of this.recipients(route)) {
       subscription.ledger.recordDropped(messageId, RATE_LIMIT_DROP_REASON);
       subscription.ledger.removeCopy(messageId, null);
     }
@@ -336,6 +372,8 @@ export class ProducerClient implements RoomWaiter {
       this.requestProducedAtS[r],
       -1,
       this.requestSizeBytes[r],
+      -1,
+      this.requestRoute[r],
     );
     this.releaseRequest(r);
   }
@@ -348,7 +386,9 @@ export class ProducerClient implements RoomWaiter {
       else this.sequences?.assign(r, this.requestKeyIndex[r]);
     }
     const messageId = this.requestMessageId[r];
-    for (const subscription of this.subscriptions) subscription.ledger.addCopy(messageId);
+    for (const subscription of this.recipients(this.requestRoute[r])) {
+      subscription.ledger.addCopy(messageId);
+    }
     const tag = r + this.requestGeneration[r] * REQUEST_LIMIT;
     // The timer first: over an ideal link the acknowledgement arrives within send().
     this.requestTimer[r] = this.kernel.schedule(
@@ -365,6 +405,7 @@ export class ProducerClient implements RoomWaiter {
       tag,
       this.requestSizeBytes[r],
       sequence,
+      this.requestRoute[r],
     );
   }
 
@@ -375,11 +416,13 @@ export class ProducerClient implements RoomWaiter {
     tag: number,
     sizeBytes: number,
     sequence = -1,
+    route = -1,
   ): void {
     const store = this.store;
     const slot = store.allocate(messageId, keyIndex, producedAtS, sizeBytes);
     store.requestTag[slot] = tag;
     store.sequence[slot] = sequence;
+    store.route[slot] = route;
     store.priority[slot] = Math.min(this.config.priority, 255);
     this.gate?.reserve(slot);
     this.link.send(slot, 0);
@@ -404,8 +447,9 @@ export class ProducerClient implements RoomWaiter {
   /** The producer lets go of the message; `lossCause` applies if no copy reached the broker. */
   private finish(r: number, lossCause: string | null): void {
     const messageId = this.requestMessageId[r];
-    for (const subscription of this.subscriptions)
+    for (const subscription of this.recipients(this.requestRoute[r])) {
       subscription.ledger.removeCopy(messageId, lossCause);
+    }
     if (this.sequences !== null) {
       // Records refused for want of this one go again, in order, through the event queue (an
       // answer can come back within a send).
@@ -452,5 +496,6 @@ export class ProducerClient implements RoomWaiter {
     this.requestTimer = grown(this.requestTimer, capacity);
     this.requestSizeBytes = grown(this.requestSizeBytes, capacity);
     this.requestRateLimited = grown(this.requestRateLimited, capacity);
+    this.requestRoute = grown(this.requestRoute, capacity);
   }
 }

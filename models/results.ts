@@ -34,6 +34,8 @@ export interface VariantSummary {
   counters: Counters;
   /** One per queue and per consumer group on a topic, in the scenario's order. */
   subscriptions: SubscriptionSummary[];
+  /** Each RabbitMQ exchange, in the scenario's order (empty when it has none). */
+  exchanges: ExchangeSummary[];
   /** Calls to downstream services by consumers and callers (all zero when nothing calls one). */
   calls: Calls;
   /** Each client of a downstream service: consumers, callers and services calling a layer below. */
@@ -239,6 +241,24 @@ export interface SubscriptionSummary {
   droppedByReason: Record<string, number>;
 }
 
+/**
+ * What a RabbitMQ exchange did with the copies producers sent it. Each counts copies, so a
+ * producer's retry counts again; published = unroutable + the copies that matched a binding.
+ */
+export interface ExchangeSummary {
+  name: string;
+  /** direct, fanout or topic. */
+  type: string;
+  /** Copies that reached the exchange. */
+  published: number;
+  /** Copies its bindings put into queues: a copy routed to k queues counts k. */
+  routedCopies: number;
+  /** Copies no binding matched: dropped (in `<name>/unroutable`) or given to the alternate queue. */
+  unroutable: number;
+  /** Unroutable copies the alternate queue was given. */
+  toAlternate: number;
+}
+
 /** Every produced message ends in exactly one of these, and duplicates are counted on the side. */
 export interface Fates {
   produced: number;
@@ -330,6 +350,8 @@ export interface Counters {
   throttledReads: number;
   /** Times deliveries waited for a queue's dispatch limit (a token) or maxInFlight (a place). */
   dispatchWaits: number;
+  /** Copies that matched no binding of their exchange (dropped, or sent to its alternate queue). */
+  unroutable: number;
 }
 
 export interface ExpectationOutcome {
@@ -429,6 +451,7 @@ export const COUNTERS_KEYS = {
   throttledWrites: true,
   throttledReads: true,
   dispatchWaits: true,
+  unroutable: true,
 } as const satisfies Record<keyof Counters, true>;
 
 export const EXPECTATION_KEYS = {
@@ -471,6 +494,7 @@ export const SUMMARY_KEYS = {
   ordering: true,
   counters: true,
   subscriptions: true,
+  exchanges: true,
   calls: true,
   callRoutes: true,
   downstreams: true,
@@ -482,6 +506,15 @@ export const SUMMARY_KEYS = {
   byPriority: true,
   expectations: true,
 } as const satisfies Record<keyof VariantSummary, true>;
+
+export const EXCHANGE_SUMMARY_KEYS = {
+  name: true,
+  type: true,
+  published: true,
+  routedCopies: true,
+  unroutable: true,
+  toAlternate: true,
+} as const satisfies Record<keyof ExchangeSummary, true>;
 
 export const CONTENTION_KEYS = {
   repetitions: true,
@@ -587,7 +620,8 @@ export function alertMetrics(name: string): string[] {
 
 /**
  * The metrics of named entries of a variant summary's lists, for a scenario with these
- * components: `subscriptions.<name>.fates.lost`, `downstreams.<name>.responseTime.p99S`,
+ * components: `subscriptions.<name>.fates.lost`, `exchanges.<name>.unroutable`,
+ * `downstreams.<name>.responseTime.p99S`,
  * `callRoutes.<from>.<to>.attempts`, `byPriority.<queue>.<class>.latency.p99S`.
  */
 export function namedMetrics(names: {
@@ -595,6 +629,7 @@ export function namedMetrics(names: {
   downstreams: readonly string[];
   callRoutes: readonly (readonly [string, string])[];
   priorityClasses: readonly (readonly [string, number])[];
+  exchanges?: readonly string[];
 }): string[] {
   const latency = (prefix: string) => Object.keys(LATENCY_KEYS).map((key) => `${prefix}.${key}`);
   return [
@@ -604,6 +639,11 @@ export function namedMetrics(names: {
       `subscriptions.${name}.duplicatesSkipped`,
       `subscriptions.${name}.orderingViolations`,
     ]),
+    ...(names.exchanges ?? []).flatMap((name) =>
+      Object.keys(EXCHANGE_SUMMARY_KEYS)
+        .filter((key) => key !== "name" && key !== "type")
+        .map((key) => `exchanges.${name}.${key}`),
+    ),
     ...names.downstreams.flatMap((name) => [
       `downstreams.${name}.requests`,
       `downstreams.${name}.completed`,

@@ -18,6 +18,7 @@ import type {
   Calls,
   ContentionSummary,
   DownstreamSummary,
+  ExchangeSummary,
   Fates,
   LatencyStats,
   Ordering,
@@ -139,8 +140,19 @@ function summarize(world: World, contention: ContentionSummary | null): VariantS
         total(world.topics.values(), (topic) => topic.readLimit?.throttled ?? 0) +
         total(world.queues.values(), (queue) => queue.throttledReads),
       dispatchWaits: total(world.queues.values(), (queue) => queue.dispatchWaits),
+      unroutable: total(world.exchanges.values(), (exchange) => exchange.unroutable),
     },
     subscriptions,
+    exchanges: [...world.exchanges.values()].map(
+      (exchange): ExchangeSummary => ({
+        name: exchange.config.name,
+        type: exchange.config.type,
+        published: exchange.published,
+        routedCopies: exchange.routedCopies,
+        unroutable: exchange.unroutable,
+        toAlternate: exchange.toAlternate,
+      }),
+    ),
     calls: calls(world),
     callRoutes: world.callRoutes.map(callRouteSummary),
     downstreams: [...world.services.values()].map(

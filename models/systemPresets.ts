@@ -246,7 +246,7 @@ const rabbitmq: SystemPreset = {
     },
   ],
   notModeled: [
-    "exchanges and bindings (direct, fanout, topic)",
+    "headers exchanges, exchange-to-exchange bindings, mandatory publishes (basic.return)",
     "prefetch (basic.qos), length limits and overflow, TTL, memory and disk alarms",
   ],
 };

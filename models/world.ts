@@ -22,12 +22,13 @@ import type {
 } from "./config.ts";
 import { Downstream, isDownstreamFault } from "./downstream.ts";
 import { ModelConfigError } from "./errors.ts";
+import { ExchangeBroker, ExchangeRoutes } from "./exchangeBroker.ts";
 import { Link, type LinkEnds } from "./link.ts";
 import { MessageIdSet } from "./messageIdSet.ts";
 import { MessageStore } from "./messages.ts";
 import { PriorityClasses } from "./priorityClasses.ts";
 import { Producer } from "./producer.ts";
-import { ProducerAnswer, ProducerClient } from "./producerClient.ts";
+import { ProducerAnswer, ProducerClient, type ProducerRouting } from "./producerClient.ts";
 import { ProducerSequences } from "./producerSequence.ts";
 import { QueueConsumers } from "./queueConsumers.ts";
 import { groupReading, poolReading, queueReading, rateReading } from "./readings.ts";
@@ -71,6 +72,9 @@ export class World {
   readonly stats: RunStats;
   readonly queues = new Map<string, TaskQueue>();
   readonly topics = new Map<string, Topic>();
+  /** RabbitMQ exchanges by name, and the routes (routing keys) their producers use. */
+  readonly exchanges = new Map<string, ExchangeBroker>();
+  readonly exchangeRoutes = new ExchangeRoutes();
   readonly destinations = new Map<string, Destination>();
   readonly producers: Producer[] = [];
   readonly producerClients: ProducerClient[] = [];
@@ -160,6 +164,7 @@ export class World {
         links: [],
       });
     }
+    for (const exchangeConfig of config.exchanges) this.wireExchange(exchangeConfig);
     this.wireServices();
     for (const consumerConfig of config.consumers) {
       if (consumerConfig.queue !== null)
@@ -279,10 +284,59 @@ export class World {
     for (const service of this.services.values()) service.downstream.finish(this.endS);
   }
 
+  /** An exchange, with the links of its producers counted as a destination's. */
+  private wireExchange(config: ScenarioConfig["exchanges"][number]): void {
+    if (this.destinations.has(config.name)) {
+      throw new ModelConfigError(`exchange ${config.name}: the name of a queue or topic too`);
+    }
+    const exchange = new ExchangeBroker(
+      this.kernel,
+      config,
+      this.queues,
+      this.exchangeRoutes,
+      this.store,
+      this.stats,
+      this.trace,
+      (name) => {
+        const subscription = new Subscription(
+          name,
+          this.kernel,
+          this.stats,
+          this.keyCount(config.name),
+        );
+        this.subscriptions.push(subscription);
+        return subscription;
+      },
+    );
+    for (const queue of [...config.bindings.map((b) => b.queue), config.alternate]) {
+      if (queue !== null && this.queues.get(queue)?.gate) {
+        throw new ModelConfigError(
+          `exchange ${config.name}: queue ${queue} blocks its producers (overflow block or a disk limit), which is modeled for producers publishing to it directly only`,
+        );
+      }
+    }
+    this.exchanges.set(config.name, exchange);
+    this.destinations.set(config.name, {
+      name: config.name,
+      subscriptions: () => [],
+      queue: null,
+      topic: null,
+      links: [],
+    });
+  }
+
   /** The largest key count of the producers writing to `destination` (keys are shared by name). */
   private keyCount(destination: string, seen: readonly string[] = []): number {
+    // A queue bound to an exchange (or its alternate) takes the keys of the exchange's producers.
+    const through = new Set(
+      this.config.exchanges
+        .filter(
+          (e) => e.alternate === destination || e.bindings.some((b) => b.queue === destination),
+        )
+        .map((e) => e.name),
+    );
     const counts = this.config.producers
-      .filter((p) => p.to === destination)
+      .filter((p) => p.to === destination || through.has(p.to))
       .map((p) => p.keys.count);
     // A pipeline stage forwards the keys of its own source (a ring of stages counts once).
     for (const consumer of this.config.consumers) {
@@ -432,6 +486,8 @@ export class World {
   /** The sending side of a producer (with its arrivals, or a pipeline stage's without). */
   private wireProducer(config: ProducerConfig, withArrivals: boolean): ProducerClient {
     const { name, to } = config;
+    const exchange = this.exchanges.get(to);
+    if (exchange !== undefined) return this.wireExchangeProducer(config, exchange, withArrivals);
     const destination = this.destinations.get(to);
     if (!destination) throw new ModelConfigError(`producer ${name}: nothing named '${to}'`);
     const { store, kernel } = this;
@@ -506,17 +562,82 @@ export class World {
       this.streams,
       queue?.gate ?? null,
     );
+    this.addProducerClient(client, withArrivals);
+    return client;
+  }
+
+  /** The client's arrivals, when it has its own (a pipeline stage's come from its consumer). */
+  private addProducerClient(client: ProducerClient, withArrivals: boolean): void {
     this.producerClients.push(client);
-    if (withArrivals) {
-      const producer = new Producer(
-        kernel,
-        config,
-        this.config.durationS,
-        this.streams,
-        (keyIndex) => client!.publish(keyIndex),
-      );
-      this.producers.push(producer);
-    }
+    if (!withArrivals) return;
+    this.producers.push(
+      new Producer(this.kernel, client.config, this.config.durationS, this.streams, (keyIndex) =>
+        client.publish(keyIndex),
+      ),
+    );
+  }
+
+  /**
+   * A producer publishing to an exchange (models/exchangeBroker.ts): each message's routing key
+   * is drawn when it is published, and its copies count in the ledgers of the queues it routes to.
+   */
+  private wireExchangeProducer(
+    config: ProducerConfig,
+    exchange: ExchangeBroker,
+    withArrivals: boolean,
+  ): ProducerClient {
+    const { name, to } = config;
+    const { store, kernel } = this;
+    const trace = this.trace;
+    const linkName = `${name}->${to}`;
+    const routing: ProducerRouting = exchange.producerRouting(
+      config.routingKeys,
+      this.streams.stream(`producer:${name}/routing-keys`),
+    );
+    const routes = this.exchangeRoutes.routes;
+    const accepted = config.idempotent ? new Map() : null;
+    let client: ProducerClient | null = null;
+    const ackLink = this.link(to, name, {
+      deliver: (tag, answer) => client!.answered(tag, answer),
+      lost: () => {},
+    });
+    const link = this.link(name, to, {
+      deliver: (slot) => {
+        const tag = store.requestTag[slot];
+        const answer = exchange.receive(slot, accepted);
+        if (tag >= 0) ackLink.send(tag, answer);
+      },
+      lost: (slot) => {
+        const messageId = store.messageId[slot];
+        if (trace) trace.emit(kernel.nowS, "link-loss", { msg: messageId, link: linkName });
+        for (const subscription of routes[store.route[slot]].subscriptions) {
+          subscription.ledger.removeCopy(messageId, `lost on link ${linkName}`);
+        }
+        store.release(slot);
+      },
+      duplicate: (slot) => {
+        for (const subscription of routes[store.route[slot]].subscriptions) {
+          subscription.ledger.addCopy(store.messageId[slot]);
+        }
+        return store.duplicate(slot);
+      },
+    });
+    this.destinations.get(to)!.links.push(link);
+    client = new ProducerClient(
+      kernel,
+      config,
+      store,
+      [],
+      link,
+      this.stats,
+      trace,
+      () => this.nextMessageId++,
+      null,
+      this.streams,
+      null,
+      routing,
+    );
+    this.addProducerClient(client, withArrivals);
     return client;
   }
 

@@ -14,6 +14,7 @@ import {
   COUNTERS_KEYS,
   type ContentionSummary,
   DOWNSTREAM_KEYS,
+  EXCHANGE_SUMMARY_KEYS,
   EXPECTATION_KEYS,
   FATES_KEYS,
   LATENCY_KEYS,
@@ -96,6 +97,7 @@ export function summaryObject(summary: VariantSummary): Record<string, JsonValue
     ordering: orderingObject(summary.ordering),
     counters: pick(summary.counters, COUNTERS_KEYS),
     subscriptions: summary.subscriptions.map(subscriptionObject),
+    exchanges: summary.exchanges.map((exchange) => pick(exchange, EXCHANGE_SUMMARY_KEYS)),
     calls: pick(summary.calls, CALLS_KEYS),
     callRoutes: summary.callRoutes.map((route) => pick(route, CALL_ROUTE_KEYS)),
     downstreams: summary.downstreams.map((downstream) =>

@@ -332,6 +332,7 @@ const COUNTER_LABELS = {
   throttledWrites: "writes throttled (broker limit)",
   throttledReads: "reads throttled (broker limit)",
   dispatchWaits: "deliveries held by dispatch limits",
+  unroutable: "unroutable (no binding matched)",
 } as const satisfies Record<keyof Counters, string>;
 
 /** Zero wherever there is a value (a variant may lack a subscription). */
@@ -510,6 +511,41 @@ function publishWaitSections(result: RunResult): Section[] {
   return [latencySection(result, "Publish wait (producer to queue)", (s) => s.publishWait)];
 }
 
+/** What each RabbitMQ exchange did with the copies it was sent, when a variant has exchanges. */
+function exchangeSections(result: RunResult): Section[] {
+  const names: string[] = [];
+  for (const variant of result.variants) {
+    for (const e of variant.summary.exchanges) if (!names.includes(e.name)) names.push(e.name);
+  }
+  if (names.length === 0) return [];
+  const rows = names.flatMap((name) => {
+    const cell =
+      (pick: (e: VariantSummary["exchanges"][number]) => string) => (s: VariantSummary) => {
+        const e = s.exchanges.find((x) => x.name === name);
+        return text(e === undefined ? NO_VALUE : pick(e));
+      };
+    return [
+      row(
+        result,
+        `${name}: published / routed copies`,
+        cell((e) => `${formatCount(e.published)} / ${formatCount(e.routedCopies)}`),
+      ),
+      row(
+        result,
+        `${name}: unroutable / to alternate`,
+        cell((e) => `${formatCount(e.unroutable)} / ${formatCount(e.toAlternate)}`),
+      ),
+    ];
+  });
+  return [
+    {
+      title: "Exchanges",
+      rows,
+      note: "Copies: a copy routed to k queues counts k routed copies; an unroutable copy goes to the alternate queue, or is dropped (see the exchange's /unroutable subscription).",
+    },
+  ];
+}
+
 /** Fates and latency per priority class, for queues with classes. */
 function prioritySections(result: RunResult): Section[] {
   const names: string[] = [];
@@ -569,6 +605,7 @@ export function summarySections(result: RunResult): Section[] {
       ? [
           fatesSection(result),
           ...subscriptionSections(result),
+          ...exchangeSections(result),
           latencySection(result, "End-to-end latency", (s) => s.latency),
           latencySection(result, "Queue wait", (s) => s.queueWait),
           ...publishWaitSections(result),

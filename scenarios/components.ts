@@ -1,5 +1,6 @@
 /** Queues, topics, producers and links: from their file syntax to their resolved config. */
 import type {
+  ExchangeConfig,
   KeyConfig,
   LinkConfig,
   OverflowPolicy,
@@ -13,6 +14,7 @@ import type { ReadLimitConfig, WriteLimitConfig } from "../models/throughputLimi
 import { type DistributionSpec, distributionMean } from "../sim/distributions.ts";
 import { readDistribution, readSizeDistribution } from "./distribution-syntax.ts";
 import { ScenarioError } from "./errors.ts";
+import { readRoutingKeys } from "./exchanges.ts";
 import {
   Fields,
   fail,
@@ -100,6 +102,7 @@ export const TOPIC_KEYS = [
 export const PRODUCER_KEYS = [
   "name",
   "to",
+  "routingKeys",
   "rate",
   "phases",
   "repeat",
@@ -194,6 +197,8 @@ export interface Context {
   durationS: number;
   drainS: number;
   names: ComponentNames;
+  /** The scenario's exchanges by name, once read (producers' `routingKeys` depend on them). */
+  exchanges?: ReadonlyMap<string, ExchangeConfig>;
 }
 
 export function readQueue(fields: Fields, name: string): QueueConfig {
@@ -499,7 +504,8 @@ export function orWord<T>(
 }
 
 export function readProducer(fields: Fields, name: string, ctx: Context): ProducerConfig {
-  const to = readDestination(fields, "to", ctx);
+  const to = readDestination(fields, "to", ctx, PRODUCER_TARGET_KINDS);
+  const routingKeys = readRoutingKeys(fields, to, ctx);
   const startS = fields.read("start", readDurationS, 0);
   if (startS >= ctx.durationS) {
     fields.refuse(
@@ -549,6 +555,7 @@ export function readProducer(fields: Fields, name: string, ctx: Context): Produc
   return {
     name,
     to,
+    routingKeys,
     arrivals,
     startS,
     phases,
@@ -722,7 +729,16 @@ export function readLinks(node: RawNode, path: string, ctx: Context): LinkConfig
 }
 
 /** What a link end, or an end of a network partition, may name. */
-export const LINK_END_KINDS: readonly ComponentKind[] = ["producer", "queue", "topic", "consumer"];
+export const LINK_END_KINDS: readonly ComponentKind[] = [
+  "producer",
+  "queue",
+  "topic",
+  "exchange",
+  "consumer",
+];
+
+/** What a producer's `to` may name: a queue (RabbitMQ's default exchange), a topic, an exchange. */
+export const PRODUCER_TARGET_KINDS: readonly ComponentKind[] = ["queue", "topic", "exchange"];
 
 function readEnds(fields: Fields, ctx: Context): [string, string][] {
   if (fields.has("between")) {
@@ -776,11 +792,16 @@ function checkDistinct(a: string, b: string, node: RawNode, path: string, rule =
 }
 
 /** A queue or topic name; may be left out when the scenario has exactly one queue or topic. */
-export function readDestination(fields: Fields, key: string, ctx: Context): string {
+export function readDestination(
+  fields: Fields,
+  key: string,
+  ctx: Context,
+  kinds: readonly ComponentKind[] = DESTINATION_KINDS,
+): string {
   const node = fields.get(key);
   if (node === undefined) return onlyDestination(fields, key, ctx);
   const name = readName(node, fields.pathOf(key));
-  ctx.names.expect(name, DESTINATION_KINDS, node, fields.pathOf(key));
+  ctx.names.expect(name, kinds, node, fields.pathOf(key));
   return name;
 }
 

@@ -320,6 +320,7 @@ function readForward(
   return {
     name,
     to,
+    routingKeys: [],
     arrivals: "poisson",
     startS: 0,
     phases: [],

@@ -17,10 +17,10 @@ export const EXPECTATION_METRICS = SUMMARY_METRICS;
 
 const EXPECTED = `a mapping like { fates.lost: 0, latency.p99S: "< 2s" } or a list like ["fates.lost == 0"]`;
 /** Metrics of named entries (models/results.ts namedMetrics). */
-const NAMED_PREFIX = /^(subscriptions|downstreams|callRoutes|byPriority)\./;
+const NAMED_PREFIX = /^(subscriptions|exchanges|downstreams|callRoutes|byPriority)\./;
 const OPS: readonly ComparisonOp[] = ["<=", ">=", "==", "!=", "<", ">"];
 const CONDITION_PATTERN = /^(<=|>=|==|!=|<|>|=)?\s*(\S.*)$/;
-const STATEMENT_PATTERN = /^([A-Za-z0-9_.-]+)\s*(<=|>=|==|!=|<|>|=)\s*(\S.*)$/;
+const STATEMENT_PATTERN = /^([A-Za-z0-9_./-]+)\s*(<=|>=|==|!=|<|>|=)\s*(\S.*)$/;
 
 /**
  * The expectations of a scenario whose alerts are named `alertNames` (each adds

@@ -1,6 +1,6 @@
 /**
- * The names of a scenario's components. One namespace for queues, topics, producers and
- * consumers, so a link end (`from: orders`) or a fault (`partition: [orders, workers]`) names
+ * The names of a scenario's components. One namespace for queues, topics, exchanges, producers
+ * and consumers, so a link end (`from: orders`) or a fault (`partition: [orders, workers]`) names
  * exactly one thing.
  */
 import { ScenarioError } from "./errors.ts";
@@ -8,7 +8,14 @@ import { failWith } from "./fields.ts";
 import type { RawNode } from "./raw.ts";
 import { suggestionSuffix } from "./suggest.ts";
 
-export type ComponentKind = "queue" | "topic" | "producer" | "consumer" | "downstream" | "caller";
+export type ComponentKind =
+  | "queue"
+  | "topic"
+  | "exchange"
+  | "producer"
+  | "consumer"
+  | "downstream"
+  | "caller";
 
 /** What producers publish to and consumers read from. */
 export const DESTINATION_KINDS: readonly ComponentKind[] = ["queue", "topic"];
@@ -29,7 +36,7 @@ export class ComponentNames {
         at: node.at,
         path,
         expected: "a name not used by another component",
-        problem: `'${name}' is already the name of a ${previous.kind}${line}; names must be unique across queues, topics, producers, consumers, downstreams and callers`,
+        problem: `'${name}' is already the name of a ${previous.kind}${line}; names must be unique across queues, topics, exchanges, producers, consumers, downstreams and callers`,
       });
     }
     this.byName.set(name, { kind, node });

@@ -93,7 +93,11 @@ export function firstFailingSeed(
 
 /** What each trace event means, as a phrase; fields fill the blanks. */
 const PHRASES: Record<string, (f: StoryEvent["fields"]) => string> = {
-  produce: (f) => `produced by ${f.producer} (key ${f.key})`,
+  produce: (f) =>
+    `produced by ${f.producer} (key ${f.key}${f.routingKey === undefined ? "" : `, routing key '${f.routingKey}'`})`,
+  "exchange-route": (f) => `exchange ${f.exchange} routes '${f.routingKey}' to ${f.queues}`,
+  unroutable: (f) =>
+    `exchange ${f.exchange}: no binding matches '${f.routingKey}', dropped (unroutable)`,
   "link-loss": (f) => `lost on link ${f.link}`,
   enqueue: (f) => `queued in ${f.queue}`,
   deliver: (f) => `delivered from ${f.queue} (receive ${f.receive})`,

@@ -11,6 +11,7 @@ import type {
   ScenarioConfig,
   ServiceConfig,
 } from "../models/config.ts";
+import { dropsSomeKey, unroutableSubscriptionName } from "../models/exchange.ts";
 import { namedMetrics } from "../models/results.ts";
 import { RUN_LIMITS_DEFAULT } from "../models/runGuard.ts";
 import { readAlerts } from "./alerts.ts";
@@ -29,6 +30,7 @@ import { CONSUMER_KEYS, checkGroups, readConsumer } from "./consumers.ts";
 import { readContention } from "./contention.ts";
 import { DOWNSTREAM_KEYS, readDownstream } from "./downstreams.ts";
 import { ScenarioError } from "./errors.ts";
+import { EXCHANGE_KEYS, readExchange } from "./exchanges.ts";
 import { readExpectations } from "./expectations.ts";
 import { readFaults } from "./faults.ts";
 import {
@@ -58,6 +60,7 @@ export const SCENARIO_KEYS = [
   "sampleInterval",
   "queues",
   "topics",
+  "exchanges",
   "producers",
   "consumers",
   "downstreams",
@@ -117,6 +120,7 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
   // All names first, so any reference can be checked and a duplicate is caught at once.
   const queueItems = openComponents(fields, "queue", ctx, false);
   const topicItems = openComponents(fields, "topic", ctx, false);
+  const exchangeItems = openComponents(fields, "exchange", ctx, false);
   const downstreamItems = openComponents(fields, "downstream", ctx, false);
   const callerItems = openComponents(fields, "caller", ctx, false);
   // A scenario of callers and services alone, or of a contention experiment, needs no broker;
@@ -136,6 +140,8 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
   const callers = callerItems.map((item) => readCaller(item.fields, item.name, ctx));
   const queues = queueItems.map((item) => readQueue(item.fields, item.name));
   const topics = topicItems.map((item) => readTopic(item.fields, item.name));
+  const exchanges = exchangeItems.map((item) => readExchange(item.fields, item.name, ctx));
+  ctx.exchanges = new Map(exchanges.map((exchange) => [exchange.name, exchange]));
   const producers = producerItems.map((item) => readProducer(item.fields, item.name, ctx));
   const consumers = consumerItems.map((item) => readConsumer(item.fields, item.name, ctx));
   checkNoForwardCycle(consumerItems, consumers);
@@ -152,7 +158,22 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     subscriptions: [
       ...queues.map((q) => q.name),
       ...consumers.filter((c) => c.topic !== null).map((c) => `${c.topic}/${c.group}`),
+      ...exchanges
+        .filter((e) =>
+          dropsSomeKey(
+            e.type,
+            e.bindings.map((b) => b.key),
+            e.alternate !== null,
+            producers
+              .filter((p) => p.to === e.name)
+              .flatMap((p) =>
+                p.routingKeys.length === 0 ? [""] : p.routingKeys.map((k) => k.key),
+              ),
+          ),
+        )
+        .map((e) => unroutableSubscriptionName(e.name)),
     ],
+    exchanges: exchanges.map((e) => e.name),
     downstreams: downstreams.map((d) => d.name),
     callRoutes: [
       ...downstreams.flatMap((d) => (d.calls ? [[d.name, d.calls.target] as const] : [])),
@@ -177,6 +198,7 @@ export function readScenarioConfig(root: RawNode): ScenarioConfig {
     producers,
     queues,
     topics,
+    exchanges,
     consumers,
     downstreams,
     callers,
@@ -263,6 +285,7 @@ function readSampleIntervalS(node: RawNode, path: string): number | null {
 const KEYS_BY_KIND: Record<ComponentKind, string[]> = {
   queue: QUEUE_KEYS,
   topic: TOPIC_KEYS,
+  exchange: EXCHANGE_KEYS,
   producer: PRODUCER_KEYS,
   consumer: CONSUMER_KEYS,
   downstream: [...DOWNSTREAM_KEYS, "calls"],

@@ -3,7 +3,8 @@
  * system's defaults (models/systemPresets.ts), on the queue or topic itself and on the producers
  * and consumers attached to it, before the document is read. The values are written into the
  * document as if the user had written them at the `system:` line, so a bad combination is
- * reported there.
+ * reported there. A producer to an exchange takes the producer defaults of the system its bound
+ * queues share (publisher confirms for `rabbitmq`), when they share one.
  */
 import {
   type PresetDefault,
@@ -34,6 +35,17 @@ export function applySystemPresets(root: RawMap): void {
         destinations.set(name, { defaults: [preset.producer, preset.consumer], at: systemNode });
       }
     }
+  }
+  for (const [, item] of itemsOf(root, "exchanges")) {
+    const name = itemName(item);
+    if (name === null) continue;
+    const queueNames = [entryOf(item, "alternate")?.value, ...bindingQueues(item)].map(scalarText);
+    const systems = queueNames.flatMap((q) => {
+      const found = q === null ? undefined : destinations.get(q);
+      return found === undefined ? [] : [found];
+    });
+    const producerDefaults = new Set(systems.map((d) => d.defaults[0]));
+    if (systems.length > 0 && producerDefaults.size === 1) destinations.set(name, systems[0]);
   }
   const only = destinationCount === 1 ? [...destinations.values()][0] : undefined;
   for (const [role, key, fields] of [
@@ -100,6 +112,13 @@ function* itemsOf(root: RawMap, key: string): Generator<[number, RawMap]> {
   const list = entryOf(root, key)?.value;
   if (list?.kind !== "list") return;
   for (const [i, item] of list.items.entries()) if (item.kind === "map") yield [i, item];
+}
+
+/** The `queue` nodes of an exchange's bindings. */
+function bindingQueues(exchange: RawMap): (RawNode | undefined)[] {
+  const list = entryOf(exchange, "bindings")?.value;
+  if (list?.kind !== "list") return [];
+  return list.items.map((b) => (b.kind === "map" ? entryOf(b, "queue")?.value : undefined));
 }
 
 function scalarText(node: RawNode | undefined): string | null {

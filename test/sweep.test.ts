@@ -153,6 +153,7 @@ describe("sweeps", () => {
       "ordering",
       "counters",
       "subscriptions",
+      "exchanges",
       "calls",
       "callRoutes",
       "downstreams",

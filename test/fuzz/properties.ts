@@ -239,11 +239,34 @@ export function configProblems(config: ScenarioConfig): string[] {
       `${t.name}.retentionCheckIntervalS`,
     );
   }
+  for (const e of config.exchanges) {
+    register("exchange", e.name);
+    check(["direct", "fanout", "topic"].includes(e.type), `${e.name}.type ${e.type}`);
+    for (const b of e.bindings) {
+      check(kinds.get(b.queue) === "queue", `${e.name} binds ${b.queue}, not a queue`);
+      check(e.type !== "fanout" || b.key === "", `${e.name}: a fanout binding with a key`);
+    }
+    check(
+      e.alternate === null || kinds.get(e.alternate) === "queue",
+      `${e.name}.alternate ${e.alternate} is not a queue`,
+    );
+  }
   for (const p of config.producers) register("producer", p.name);
   for (const c of config.consumers) register("consumer", c.name);
-  const logs = ["queue", "topic"];
+  const targets = ["queue", "topic", "exchange"];
   for (const p of config.producers) {
-    check(logs.includes(kinds.get(p.to) ?? ""), `${p.name}.to ${p.to} is not a queue or topic`);
+    check(
+      targets.includes(kinds.get(p.to) ?? ""),
+      `${p.name}.to ${p.to} is not a queue, topic or exchange`,
+    );
+    const exchange = config.exchanges.find((e) => e.name === p.to);
+    check(
+      (exchange !== undefined && exchange.type !== "fanout") === p.routingKeys.length > 0,
+      `${p.name}.routingKeys: ${p.routingKeys.length} for ${exchange?.type ?? "no exchange"}`,
+    );
+    for (const k of p.routingKeys) {
+      check(finite(k.weight) && k.weight > 0, `${p.name}.routingKeys ${k.key} weight ${k.weight}`);
+    }
     check(["none", "leader", "all"].includes(p.acks), `${p.name}.acks ${p.acks}`);
     check(!p.idempotent || p.acks === "all", `${p.name} is idempotent without acks: all`);
     check(p.arrivals === "poisson" || p.arrivals === "constant", `${p.name}.arrivals`);

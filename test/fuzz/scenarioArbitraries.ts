@@ -1163,6 +1163,9 @@ function runnableDistribution(extreme: boolean): fc.Arbitrary<Json> {
 
 const probability = fc.constantFrom(0, "0.1%", "10%", "50%", 1);
 const smallRate = fc.constantFrom("0/s", "0.5/s", "5/s", "20/s");
+/** Routing keys and topic binding patterns, some matching each other, some nothing. */
+const ROUTING_KEYS = ["a.b", "a", "c.d.e", "b"] as const;
+const TOPIC_PATTERNS = ["a.*", "#", "*.d.#", "b"] as const;
 
 export interface RunnableScenario {
   text: string;
@@ -1269,6 +1272,19 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
         }),
         { maxLength: 3 },
       ),
+      // A RabbitMQ exchange over the queues, which producers may publish to.
+      exchange: fc.option(
+        fc.record({
+          type: fc.constantFrom("direct", "fanout", "topic"),
+          bindings: fc.array(fc.record({ queue: fc.nat(), key: fc.nat() }), { maxLength: 4 }),
+          alternate: fc.option(fc.nat()),
+          routingKeys: fc.uniqueArray(fc.constantFrom(...ROUTING_KEYS), {
+            minLength: 1,
+            maxLength: 3,
+          }),
+          weights: fc.array(fc.constantFrom(1, 2, 0.5), { minLength: 3, maxLength: 3 }),
+        }),
+      ),
       drain: fc.constantFrom("0s", "2s", "5s"),
       warmup: fc.constantFrom("0s", "1s", "9s"),
       sampleInterval: fc.constantFrom("auto", "1ms", "100ms", "1s", "10s"),
@@ -1286,9 +1302,36 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
         ...(q.dispatchLimit === null ? {} : { dispatchLimit: q.dispatchLimit }),
         ...(q.redeliveryBackoff === null ? {} : { redeliveryBackoff: q.redeliveryBackoff }),
       }));
+      const x = plan.exchange;
+      const exchanges =
+        x === null
+          ? []
+          : [
+              {
+                name: "x0",
+                type: x.type,
+                bindings: x.bindings.map((b) => ({
+                  queue: `q${b.queue % queues.length}`,
+                  ...(x.type === "fanout"
+                    ? {}
+                    : { key: (x.type === "topic" ? TOPIC_PATTERNS : ROUTING_KEYS)[b.key % 4] }),
+                })),
+                ...(x.alternate === null ? {} : { alternate: `q${x.alternate % queues.length}` }),
+              },
+            ];
+      // Producers publish to a queue, or (one in every queue count + 1) to the exchange.
+      const targetOf = (to: number) =>
+        x !== null && to % (queues.length + 1) === queues.length ? "x0" : `q${to % queues.length}`;
+      const routingKeys =
+        x === null || x.type === "fanout"
+          ? {}
+          : {
+              routingKeys: Object.fromEntries(x.routingKeys.map((key, i) => [key, x.weights[i]])),
+            };
       const producers = plan.producers.map((p, i) => ({
         name: `p${i}`,
-        to: `q${p.to % queues.length}`,
+        to: targetOf(p.to),
+        ...(targetOf(p.to) === "x0" ? routingKeys : {}),
         arrivals: p.arrivals,
         start: p.start,
         ...(p.load as { [key: string]: Json }),
@@ -1328,7 +1371,7 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
         ...a,
         above: a.on === "oldestAge" ? `${a.above}s` : a.above,
       }));
-      const names = [...queues, ...producers, ...consumers].map((c) => c.name);
+      const names = [...queues, ...exchanges, ...producers, ...consumers].map((c) => c.name);
       const seen = new Set<string>();
       const links = plan.links.flatMap((l) => {
         const from = names[l.from % names.length];
@@ -1354,6 +1397,7 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
         warmup: plan.warmup,
         sampleInterval: plan.sampleInterval,
         queues,
+        ...(exchanges.length === 0 ? {} : { exchanges }),
         producers,
         consumers,
         links,

@@ -13,6 +13,7 @@ export function producer(ratePerS: number, extra: Partial<ProducerConfig> = {}):
   return {
     name: "api",
     to: "orders",
+    routingKeys: [],
     arrivals: "poisson",
     startS: 0,
     phases: [{ durationS: 1e12, ratePerS }],
@@ -140,6 +141,7 @@ export function scenario(extra: Partial<ScenarioConfig>): ScenarioConfig {
     producers: [producer(1)],
     queues: [queue()],
     topics: [],
+    exchanges: [],
     consumers: [consumer(1, 0.5)],
     downstreams: [],
     callers: [],

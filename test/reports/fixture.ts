@@ -85,6 +85,7 @@ const NO_STREAM_COUNTERS = {
   throttledWrites: 0,
   throttledReads: 0,
   dispatchWaits: 0,
+  unroutable: 0,
 } as const satisfies Partial<Counters>;
 
 /** No downstream calls in this fixture. */
@@ -229,6 +230,7 @@ export function smallRunResult(): RunResult {
           },
           subscriptions: stormSubscriptions(),
           calls: NO_CALLS,
+          exchanges: [],
           callRoutes: [],
           downstreams: [],
           expectations: [
@@ -306,6 +308,7 @@ export function smallRunResult(): RunResult {
             },
           ],
           calls: NO_CALLS,
+          exchanges: [],
           callRoutes: [],
           downstreams: [],
           expectations: [

@@ -33,6 +33,7 @@ describe("summaryJson", () => {
       "ordering",
       "counters",
       "subscriptions",
+      "exchanges",
       "calls",
       "callRoutes",
       "downstreams",
@@ -100,6 +101,7 @@ describe("summaryJson", () => {
       "throttledWrites",
       "throttledReads",
       "dispatchWaits",
+      "unroutable",
     ]);
     expect(Object.keys(variant.expectations[0])).toEqual(["text", "metric", "observed", "passed"]);
   });
@@ -322,7 +324,7 @@ describe("summaryMarkdown", () => {
         "refused and dead-lettered (maxlen), producers blocked by a full queue, " +
         "messages expired (TTL), messages delayed by a producer rate limit, " +
         "messages dropped by a producer rate limit, writes throttled (broker limit), " +
-        "reads throttled (broker limit), deliveries held by dispatch limits._",
+        "reads throttled (broker limit), deliveries held by dispatch limits, unroutable (no binding matched)._",
     );
     const result = smallRunResult();
     result.variants[1].summary.counters.partitionDrops = 7;

@@ -100,7 +100,7 @@ describe("names", () => {
   it("must be unique within a kind", () => {
     const text = scenarioText({ queues: "  - { name: orders }\n  - { name: orders }" });
     expect(messageOf(text)).toBe(
-      "x.yaml:5:13: queues.orders.name: 'orders' is already the name of a queue (line 4); names must be unique across queues, topics, producers, consumers, downstreams and callers",
+      "x.yaml:5:13: queues.orders.name: 'orders' is already the name of a queue (line 4); names must be unique across queues, topics, exchanges, producers, consumers, downstreams and callers",
     );
   });
 
@@ -138,7 +138,7 @@ describe("references", () => {
       producers: "  - { name: api, rate: 1/s, to: ordrs }",
     });
     expect(messageOf(text)).toBe(
-      "x.yaml:7:33: producers.api.to: no queue or topic named 'ordrs', did you mean 'orders'?",
+      "x.yaml:7:33: producers.api.to: no queue, topic or exchange named 'ordrs', did you mean 'orders'?",
     );
   });
 
@@ -152,7 +152,7 @@ describe("references", () => {
   it("names of the wrong kind are told apart", () => {
     const text = scenarioText({ producers: "  - { name: api, rate: 1/s, to: workers }" });
     expect(messageOf(text)).toBe(
-      "x.yaml:6:33: producers.api.to: 'workers' is a consumer, expected a queue or topic",
+      "x.yaml:6:33: producers.api.to: 'workers' is a consumer, expected a queue, topic or exchange",
     );
   });
 
@@ -168,7 +168,7 @@ describe("references", () => {
   it("link ends name a producer, queue, topic or consumer", () => {
     const text = scenarioText({ top: "links:\n  - { from: api, to: nowhere }" });
     expect(messageOf(text)).toBe(
-      "x.yaml:4:22: links.0.to: no producer, queue, topic or consumer named 'nowhere' (known: orders, api, workers)",
+      "x.yaml:4:22: links.0.to: no producer, queue, topic, exchange or consumer named 'nowhere' (known: orders, api, workers)",
     );
   });
 

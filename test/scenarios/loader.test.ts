@@ -29,6 +29,7 @@ describe("defaults", () => {
         {
           name: "api",
           to: "orders",
+          routingKeys: [],
           arrivals: "poisson",
           startS: 0,
           phases: [{ durationS: 60, ratePerS: 10 }],
@@ -70,6 +71,7 @@ describe("defaults", () => {
           redeliveryBackoff: null,
         },
       ],
+      exchanges: [],
       topics: [],
       consumers: [
         {

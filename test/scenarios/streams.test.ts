@@ -67,6 +67,7 @@ describe("a topic scenario", () => {
         {
           name: "api",
           to: "signups",
+          routingKeys: [],
           arrivals: "poisson",
           startS: 0,
           phases: [{ durationS: 60, ratePerS: 10 }],
@@ -85,6 +86,7 @@ describe("a topic scenario", () => {
         },
       ],
       queues: [],
+      exchanges: [],
       topics: [
         {
           name: "signups",
@@ -302,11 +304,11 @@ describe("names", () => {
   it("of topics share one namespace with queues, producers and consumers", () => {
     const text = scenarioText({ top: "topics: [{ name: orders, partitions: 1 }]" });
     expect(messageOf(text)).toBe(
-      "x.yaml:3:18: topics.orders.name: 'orders' is already the name of a queue (line 5); names must be unique across queues, topics, producers, consumers, downstreams and callers",
+      "x.yaml:3:18: topics.orders.name: 'orders' is already the name of a queue (line 5); names must be unique across queues, topics, exchanges, producers, consumers, downstreams and callers",
     );
     const producer = topicScenarioText({ producers: "  - { name: signups, rate: 1/s }" });
     expect(messageOf(producer)).toBe(
-      "x.yaml:6:13: producers.signups.name: 'signups' is already the name of a topic (line 4); names must be unique across queues, topics, producers, consumers, downstreams and callers",
+      "x.yaml:6:13: producers.signups.name: 'signups' is already the name of a topic (line 4); names must be unique across queues, topics, exchanges, producers, consumers, downstreams and callers",
     );
   });
 
@@ -319,7 +321,7 @@ describe("names", () => {
     ]);
     const unknown = topicScenarioText({ top: "links: [{ from: api, to: signup }]" });
     expect(messageOf(unknown)).toBe(
-      "x.yaml:3:26: links.0.to: no producer, queue, topic or consumer named 'signup', did you mean 'signups'?",
+      "x.yaml:3:26: links.0.to: no producer, queue, topic, exchange or consumer named 'signup', did you mean 'signups'?",
     );
   });
 
@@ -731,7 +733,7 @@ describe("faults", () => {
       "x.yaml:10:26: faults.0.partition: expected a list of two names [a, b], got a list of 1 item",
     );
     expect(messageOf(withFaults("{ at: 1s, partition: [api, nowhere], for: 1s }"))).toBe(
-      "x.yaml:10:32: faults.0.partition.1: no producer, queue, topic or consumer named 'nowhere' (known: orders, api, workers)",
+      "x.yaml:10:32: faults.0.partition.1: no producer, queue, topic, exchange or consumer named 'nowhere' (known: orders, api, workers)",
     );
     expect(
       messageOf(withFaults("{ at: 1s, partition: [orders, workers], instance: 0, for: 1s }")),
