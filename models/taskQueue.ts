@@ -31,10 +31,17 @@
  * one-second windows (models/throughputLimits.ts), one for publishes and one for deliveries
  * (each delivery is one receive call): a publish beyond it is refused before anything else (the
  * producer retries; acks none loses the copy), a delivery beyond it waits for the next window.
+ *
+ * A queue that is a Pulsar subscription of a topic (models/pulsarSubscription.ts) is fed the
+ * topic's records (`feed`) and dispatched by a ConsumerSelector (models/consumerSelector.ts):
+ * round robin over the instances with a free token, each message to an instance that may take it
+ * (any for shared, its key's or partition's for key_shared and failover). An infinite visibility
+ * timeout (Pulsar's ack timeout, off by default) sets no timer.
  */
 import { type Kernel, NO_EVENT } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { OverflowPolicy, QueueConfig } from "./config.ts";
+import type { ConsumerSelector } from "./consumerSelector.ts";
 import { InvariantError, ModelConfigError } from "./errors.ts";
 import { FifoGroups } from "./fifoGroups.ts";
 import { type IdempotencyStore, makeIdempotencyStore } from "./idempotency.ts";
@@ -135,6 +142,8 @@ export class TaskQueue {
   private expiryAtS = Number.POSITIVE_INFINITY;
   private readonly classCount: number;
   private readonly ledger: FateLedger;
+  /** A Pulsar subscription: which instance may take each ready message; null: any token, FIFO. */
+  private readonly selector: ConsumerSelector | null;
 
   constructor(
     private readonly kernel: Kernel,
@@ -143,13 +152,19 @@ export class TaskQueue {
     private readonly store: MessageStore,
     private readonly stats: RunStats,
     private readonly trace: Trace | null,
+    selector: ConsumerSelector | null = null,
   ) {
     checkQueueConfig(config);
+    if (selector !== null && (config.fifo || config.priorities > 1 || config.messageTtlS !== null))
+      throw new ModelConfigError(
+        `queue ${config.name}: a consumer selector needs a plain standard queue`,
+      );
+    this.selector = selector;
     this.ledger = subscription.ledger;
     this.groups = config.fifo ? new FifoGroups(subscription.ordering.keyCount, kernel) : null;
     this.classCount = Math.max(1, config.priorities);
     this.rings = config.fifo ? null : new PriorityRings(this.classCount);
-    this.ready = this.groups ?? this.rings!;
+    this.ready = this.groups ?? selector ?? this.rings!;
     this.capacity = new QueueCapacity(kernel, config, store);
     this.capacity.onStoredChange = (deltaBytes) => stats.changeStoredBytes(deltaBytes);
     this.gate = this.capacity.gated ? this.capacity : null;
@@ -192,6 +207,11 @@ export class TaskQueue {
 
   /** Registers a consumer group with `tokenCount` tokens; returns the group's index. */
   addTarget(target: DeliveryTarget, tokenCount: number): number {
+    // A ConsumerSelector numbers tokens as one pool's (token t of instance t % instances).
+    if (this.selector !== null && (this.targets.length > 0 || tokenCount % this.selector.instances))
+      throw new ModelConfigError(
+        `queue ${this.config.name}: a consumer selector serves one consumer pool`,
+      );
     const base = this.targets.length === 0 ? 0 : this.tokenBase[this.tokenBase.length - 1];
     this.targets.push(target);
     this.tokenBase.push(base + tokenCount);
@@ -245,14 +265,27 @@ export class TaskQueue {
     this.capacity.settleInbound(slot, lost);
   }
 
+  /**
+   * A record of the topic this queue subscribes to became readable (models/pulsarSubscription.ts):
+   * taken in without the publish checks (the topic took the publish, and counted its wait).
+   */
+  feed(slot: number): void {
+    this.accept(slot, false);
+  }
+
+  /** Messages can go to other consumers than before (a ConsumerSelector's owners changed). */
+  ownersChanged(): void {
+    this.dispatch();
+  }
+
   /** A copy the queue takes in: it waits out the publish delay, if any, then becomes ready. */
-  private accept(slot: number): void {
+  private accept(slot: number, published = true): void {
     const store = this.store;
     const sizeBytes = store.sizeBytes[slot];
     store.arrivedAtS[slot] = this.kernel.nowS;
     this.capacity.stored(sizeBytes);
     this.capacity.enterWaiting(sizeBytes);
-    this.stats.recordAccepted(store.producedAtS[slot]);
+    if (published) this.stats.recordAccepted(store.producedAtS[slot]);
     if (this.trace) this.emit("enqueue", slot);
     if (this.config.delayS > 0) {
       store.place[slot] = Place.delayed;
@@ -268,6 +301,7 @@ export class TaskQueue {
     const store = this.store;
     store.place[slot] = Place.ready;
     if (this.groups !== null) this.groups.pushTail(store.keyIndex[slot], slot);
+    else if (this.selector !== null) this.selector.pushNew(slot);
     else this.rings!.push(this.classOf(slot), slot);
     this.stats.changeReady(1);
     if (this.config.messageTtlS !== null) this.scheduleExpiry();
@@ -424,7 +458,8 @@ export class TaskQueue {
 
   /** A token of group `target` is free to receive. */
   offer(target: number, token: number): void {
-    this.waitingTokens.push(this.globalToken(target, token));
+    if (this.selector !== null) this.selector.offer(this.globalToken(target, token));
+    else this.waitingTokens.push(this.globalToken(target, token));
     this.dispatch();
   }
 
@@ -543,6 +578,11 @@ export class TaskQueue {
   }
 
   private dispatch(): void {
+    const selector = this.selector;
+    if (selector !== null) {
+      while (selector.next()) this.deliver(selector.nextSlot, selector.nextToken);
+      return;
+    }
     const waiting = this.waitingTokens;
     const groups = this.groups;
     if (groups !== null) {
@@ -581,12 +621,15 @@ export class TaskQueue {
     const receipt = store.nextReceipt();
     store.receipt[slot] = receipt;
     store.place[slot] = Place.inFlight;
-    store.timer[slot] = this.kernel.schedule(
-      this.config.visibilityTimeoutS,
-      this.visibilityHandler,
-      slot,
-      receipt,
-    );
+    store.timer[slot] =
+      this.config.visibilityTimeoutS === Number.POSITIVE_INFINITY
+        ? -1
+        : this.kernel.schedule(
+            this.config.visibilityTimeoutS,
+            this.visibilityHandler,
+            slot,
+            receipt,
+          );
     this.leaveReady(slot);
     this.inFlightCount++;
     stats.changeInFlight(1);
@@ -628,6 +671,7 @@ export class TaskQueue {
     }
     store.place[slot] = Place.ready;
     if (this.groups !== null) this.groups.returnToHead(store.keyIndex[slot], slot);
+    else if (this.selector !== null) this.selector.pushReturned(slot);
     else if (this.config.requeueToHead) this.rings!.pushFront(this.classOf(slot), slot);
     else this.rings!.push(this.classOf(slot), slot);
     this.stats.changeReady(1);
@@ -691,6 +735,7 @@ export class TaskQueue {
    * reports as ApproximateAgeOfOldestMessage.
    */
   oldestReadyArrivedAtS(): number | null {
+    if (this.selector !== null) return this.selector.oldestArrivedAtS();
     if (this.groups !== null) {
       const slot = this.groups.oldestHead(this.store.arrivedAtS);
       return slot === -1 ? null : this.store.arrivedAtS[slot];
@@ -709,6 +754,7 @@ export class TaskQueue {
 
   /** Takes back token `token` of target `target` from the line (its instance stopped); true if it waited. */
   withdraw(target: number, token: number): boolean {
+    if (this.selector !== null) return this.selector.withdraw(this.globalToken(target, token));
     return this.waitingTokens.remove(this.globalToken(target, token));
   }
 }
