@@ -382,7 +382,32 @@ export interface ConsumerConfig {
   autoOffsetReset: "earliest" | "latest";
   /** Instances follow a metric between min and max (models/autoscaler.ts); null: `count` fixed. */
   autoscale: AutoscaleConfig | null;
+  /**
+   * Topic consumers: read the topic as a Pulsar subscription of this type (named `group`,
+   * models/pulsarSubscription.ts) instead of a Kafka consumer group; absent: a Kafka group.
+   */
+  subscriptionType?: SubscriptionType;
+  /**
+   * Pulsar's dead letter policy (shared and key_shared): a message redelivered this many times
+   * goes to the dead-letter topic when it fails again; absent: no dead-letter topic.
+   */
+  maxRedeliverCount?: number;
 }
+
+/**
+ * Pulsar's subscription types:
+ * - exclusive: one consumer (Pulsar's default; a second gets ConsumerBusy);
+ * - failover: one active consumer per partition, the others standing by;
+ * - shared: any consumer takes any message, round robin;
+ * - key_shared: a key's messages go to one consumer, the keys split among the consumers.
+ */
+export type SubscriptionType = "exclusive" | "failover" | "shared" | "key_shared";
+export const SUBSCRIPTION_TYPES: readonly SubscriptionType[] = [
+  "exclusive",
+  "failover",
+  "shared",
+  "key_shared",
+];
 
 /**
  * A horizontal autoscaler, after Kubernetes' HPA driven by a KEDA scaler: every `intervalS` it

@@ -7,7 +7,9 @@
  * truncates a log removes the groups' copies of the records it cuts), and each group's offsets
  * are checked against its partitions' high watermarks. A copy on its way to an exchange (held by
  * its producer, or on a link) counts for each queue its routing key routes to, or for the
- * exchange's unroutable subscription, as read from the copy's route. A mismatch is a queuelab bug, reported
+ * exchange's unroutable subscription, as read from the copy's route. A Pulsar subscription's
+ * copies are those of its queue and its consumers, and the records of the topic not yet handed
+ * to it. A mismatch is a queuelab bug, reported
  * with the seed.
  */
 import { InvariantError } from "./errors.ts";
@@ -65,11 +67,31 @@ export function checkConservation(world: World): void {
     checkLedger(group.subscription.name, group.subscription.ledger, found, fail);
   }
 
+  for (const reader of world.pulsarSubscriptions) {
+    const { queue } = reader;
+    const topic = reader.config.topic!;
+    const held = world.queueConsumers
+      .filter((pool) => pool.config === reader.config)
+      .reduce((sum, pool) => sum + pool.heldCopies, 0);
+    const found =
+      queue.ready.size +
+      queue.inFlightCount +
+      queue.delayedCount +
+      held +
+      reader.retainedInLog() +
+      onLinks.get(topic)! +
+      (heldByProducers.get(topic) ?? 0);
+    checkLedger(reader.subscription.name, reader.subscription.ledger, found, fail);
+  }
+
   // The message store holds the copies on links and in queues, nothing else.
   const places = world.store.countByPlace();
   let ready = 0;
   let inFlight = 0;
-  for (const queue of world.queues.values()) {
+  for (const queue of [
+    ...world.queues.values(),
+    ...world.pulsarSubscriptions.map((s) => s.queue),
+  ]) {
     ready += queue.ready.size;
     inFlight += queue.inFlightCount;
   }

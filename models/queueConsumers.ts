@@ -40,6 +40,11 @@
  * config says (models/config.ts ConsumerCallConfig): by the consumer itself (CallClient), by
  * nacking with the backoff as delay, or by requeueing after the backoff; when the retry policy
  * allows no more, the consumer moves the message to the dead-letter queue.
+ *
+ * A pool with an `attachment` (a Pulsar subscription, models/pulsarSubscription.ts) tells it
+ * when an instance attaches to the broker (starts, restarts) and detaches (crashes, is removed);
+ * a detached instance's receives are taken out of the queue's line at once, as a closed
+ * connection asks for nothing more.
  */
 import type { Kernel } from "../sim/kernel.ts";
 import type { TimeGrid } from "../sim/metrics.ts";
@@ -66,6 +71,12 @@ const ACK_KINDS = 8;
 /** A call's tag: `receipt * TOKEN_LIMIT + token`, so a call that outlives its delivery is ignored. */
 const TOKEN_LIMIT = 2 ** 20;
 export const RETRIES_EXHAUSTED_REASON = "retries exhausted";
+
+/** Who hears of instances attaching to the broker and detaching from it. */
+export interface InstanceAttachment {
+  attached(instance: number): void;
+  detached(instance: number): void;
+}
 
 export class QueueConsumers implements DeliveryTarget, ScalablePool {
   readonly tokenCount: number;
@@ -117,6 +128,8 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
   readonly callClient: CallClient | null = null;
   /** A pipeline stage publishes each message it applies on to the next queue or topic. */
   forward: ((messageId: number, keyIndex: number, producedAtS: number) => void) | null = null;
+  /** Told of instances attaching and detaching; null: nobody (see above). */
+  attachment: InstanceAttachment | null = null;
 
   constructor(
     private readonly kernel: Kernel,
@@ -212,6 +225,12 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
 
   /** At its start time, every token waits for work and random crashes begin. */
   private begin(): void {
+    if (this.attachment !== null) {
+      for (let i = 0; i < this.poolSize; i++) {
+        if (this.instanceState[i] === InstanceState.running && this.instanceDown[i] === 0)
+          this.attachment.attached(i);
+      }
+    }
     for (let token = 0; token < this.tokenCount; token++) this.offer(token);
     this.scheduleRandomCrash();
   }
@@ -456,6 +475,8 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
           consumer: `${this.config.name}/${i}`,
         });
       }
+      // Detached before its deliveries come back, so they go to the instances still attached.
+      if (this.attachment !== null) this.detach(i);
       for (let token = i; token < this.tokenCount; token += this.poolSize) {
         this.dropWork(token);
         this.bufferNext[token] = -1;
@@ -498,6 +519,7 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
         consumer: `${this.config.name}/${instance}`,
       });
     }
+    if (this.instanceState[instance] === InstanceState.running) this.attachment?.attached(instance);
     this.offerIdleTokens(instance);
   }
 
@@ -547,6 +569,7 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
   private coldStartDone(instance: number, epoch: number): void {
     if (this.instanceEpoch[instance] !== epoch) return; // removed while starting
     this.instanceState[instance] = InstanceState.running;
+    if (this.instanceDown[instance] === 0) this.attachment?.attached(instance);
     this.offerIdleTokens(instance);
   }
 
@@ -555,6 +578,12 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
     this.instanceState[instance] = InstanceState.parked;
     this.instanceEpoch[instance]++;
     this.activeInstances--;
+    if (this.attachment !== null) this.detach(instance);
+    else this.withdrawWaiting(instance);
+  }
+
+  /** The instance's receives waiting in the queue's line are taken back. */
+  private withdrawWaiting(instance: number): void {
     for (let token = instance; token < this.tokenCount; token += this.poolSize) {
       if (
         this.tokenState[token] === TokenState.waiting &&
@@ -563,6 +592,12 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
         this.tokenState[token] = TokenState.idle;
       }
     }
+  }
+
+  /** The instance detaches from the broker: no more receives, then the attachment is told. */
+  private detach(instance: number): void {
+    this.withdrawWaiting(instance);
+    this.attachment!.detached(instance);
   }
 
   private scheduleRandomCrash(): void {

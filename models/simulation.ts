@@ -231,7 +231,9 @@ function subscriptionSummary(world: World, subscription: Subscription): Subscrip
 
 /** A queue's dead-letter reasons, or a consumer group's (calls that used up their attempts). */
 function deadLetterReasons(world: World, subscription: Subscription): Map<string, number> {
-  const queue = world.queues.get(subscription.name);
+  const queue =
+    world.queues.get(subscription.name) ??
+    world.pulsarSubscriptions.find((s) => s.subscription === subscription)?.queue;
   if (queue !== undefined) return queue.deadLetterReasons;
   const group = world.streamGroups.find((g) => g.subscription === subscription);
   return new Map(

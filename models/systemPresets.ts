@@ -363,27 +363,41 @@ const PULSAR_DOCS = "Apache Pulsar documentation";
 const pulsar: SystemPreset = {
   name: "pulsar",
   kind: "topic",
-  description: "Apache Pulsar topic with a failover subscription",
+  description:
+    "Apache Pulsar topic read through subscriptions (exclusive by default; failover, shared, key_shared)",
   broker: [],
   producer: [
     { field: "acks", value: "all", source: `a send completes once persisted (${PULSAR_DOCS})` },
   ],
   consumer: [
     {
+      field: "subscriptionType",
+      value: "exclusive",
+      source: `Exclusive is the default subscription type: one consumer, a second is refused with ConsumerBusy (${PULSAR_DOCS}, subscription types)`,
+    },
+    {
       field: "commit",
       value: "after-processing",
-      source: `acknowledge after processing (${PULSAR_DOCS})`,
+      source: `acknowledge each message after processing; acks are individual (${PULSAR_DOCS}, acknowledgement)`,
     },
     {
       field: "nackDelay",
       value: "1m",
-      source: `negativeAckRedeliveryDelay 1 min (${PULSAR_DOCS}, consumer configuration)`,
+      source: `negativeAckRedeliveryDelay 1 min: a nacked message is redelivered then, without holding back the messages after it (${PULSAR_DOCS}, negative acknowledgement)`,
+    },
+    {
+      field: "prefetch",
+      value: 1000,
+      source: `receiverQueueSize 1000: messages a consumer holds delivered and not yet processed (${PULSAR_DOCS}, consumer configuration)`,
     },
   ],
   notModeled: [
-    "subscription types other than failover (exclusive, shared, key_shared)",
-    "retention 0 (acked messages deleted) and backlog quotas",
-    "dead-letter and retry-letter topics",
+    "the ack timeout (ackTimeout, off by default): onFailure: timeout is refused",
+    "key_shared: a consumer that joins or rejoins after a crash takes its keys at once (Pulsar holds its messages back until those dispatched before it joined are acked), so a rejoin can reorder a key; the sticky and allowOutOfOrderDelivery modes",
+    "failover: the 1 s activeConsumerFailoverDelayTimeMillis before a standby takes over, consumer priority levels",
+    "backlog quotas; the topic's log keeps its own retention (a subscription drops what it acks, as with retention 0)",
+    "the dead-letter topic as a topic to read (dead-lettered messages are counted); the retry letter topic (reconsumeLater): use calls with retryAt: requeue",
+    "batching and chunking; the subscription's initial position (it exists from the start of the run)",
   ],
 };
 

@@ -46,12 +46,19 @@
  * A redelivery backoff (Cloud Tasks' retry backoff, a Pub/Sub retry policy) keeps a failed
  * message invisible longer with each receive: after a nack (unless its consumer gives its own
  * nack delay) and after its visibility timeout expires.
+ *
+ * A queue that is a Pulsar subscription of a topic (models/pulsarSubscription.ts) is fed the
+ * topic's records (`feed`) and dispatched by a ConsumerSelector (models/consumerSelector.ts):
+ * round robin over the instances with a free token, each message to an instance that may take it
+ * (any for shared, its key's or partition's for key_shared and failover). An infinite visibility
+ * timeout (Pulsar's ack timeout, off by default) sets no timer.
  */
 
 import { grown } from "../sim/grow.ts";
 import { type Kernel, NO_EVENT } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { OverflowPolicy, QueueConfig } from "./config.ts";
+import type { ConsumerSelector } from "./consumerSelector.ts";
 import { InvariantError, ModelConfigError } from "./errors.ts";
 import { FifoGroups } from "./fifoGroups.ts";
 import { type IdempotencyStore, makeIdempotencyStore } from "./idempotency.ts";
@@ -179,6 +186,8 @@ export class TaskQueue {
   private expiryAtS = Number.POSITIVE_INFINITY;
   private readonly classCount: number;
   private readonly ledger: FateLedger;
+  /** A Pulsar subscription: which instance may take each ready message; null: any token, FIFO. */
+  private readonly selector: ConsumerSelector | null;
 
   constructor(
     private readonly kernel: Kernel,
@@ -187,8 +196,14 @@ export class TaskQueue {
     private readonly store: MessageStore,
     private readonly stats: RunStats,
     private readonly trace: Trace | null,
+    selector: ConsumerSelector | null = null,
   ) {
     checkQueueConfig(config);
+    if (selector !== null && (config.fifo || config.priorities > 1 || config.messageTtlS !== null))
+      throw new ModelConfigError(
+        `queue ${config.name}: a consumer selector needs a plain standard queue`,
+      );
+    this.selector = selector;
     this.ledger = subscription.ledger;
     this.groups = config.fifo ? new FifoGroups(subscription.ordering.keyCount, kernel) : null;
     this.classCount = Math.max(1, config.priorities);
@@ -196,7 +211,7 @@ export class TaskQueue {
       ? new OrderingKeys(subscription.ordering.keyCount, kernel)
       : null;
     this.rings = config.fifo || config.orderingKeys ? null : new PriorityRings(this.classCount);
-    this.ready = this.groups ?? this.keys ?? this.rings!;
+    this.ready = this.groups ?? this.keys ?? selector ?? this.rings!;
     this.capacity = new QueueCapacity(kernel, config, store);
     this.capacity.onStoredChange = (deltaBytes) => stats.changeStoredBytes(deltaBytes);
     this.gate = this.capacity.gated ? this.capacity : null;
@@ -259,6 +274,11 @@ export class TaskQueue {
 
   /** Registers a consumer group with `tokenCount` tokens; returns the group's index. */
   addTarget(target: DeliveryTarget, tokenCount: number): number {
+    // A ConsumerSelector numbers tokens as one pool's (token t of instance t % instances).
+    if (this.selector !== null && (this.targets.length > 0 || tokenCount % this.selector.instances))
+      throw new ModelConfigError(
+        `queue ${this.config.name}: a consumer selector serves one consumer pool`,
+      );
     const base = this.targets.length === 0 ? 0 : this.tokenBase[this.tokenBase.length - 1];
     this.targets.push(target);
     this.tokenBase.push(base + tokenCount);
@@ -330,14 +350,27 @@ export class TaskQueue {
     this.capacity.settleInbound(slot, lost);
   }
 
+  /**
+   * A record of the topic this queue subscribes to became readable (models/pulsarSubscription.ts):
+   * taken in without the publish checks (the topic took the publish, and counted its wait).
+   */
+  feed(slot: number): void {
+    this.accept(slot, false);
+  }
+
+  /** Messages can go to other consumers than before (a ConsumerSelector's owners changed). */
+  ownersChanged(): void {
+    this.dispatch();
+  }
+
   /** A copy the queue takes in: it waits out the publish delay, if any, then becomes ready. */
-  private accept(slot: number): void {
+  private accept(slot: number, published = true): void {
     const store = this.store;
     const sizeBytes = store.sizeBytes[slot];
     store.arrivedAtS[slot] = this.kernel.nowS;
     this.capacity.stored(sizeBytes);
     this.capacity.enterWaiting(sizeBytes);
-    this.stats.recordAccepted(store.producedAtS[slot]);
+    if (published) this.stats.recordAccepted(store.producedAtS[slot]);
     if (this.trace) this.emit("enqueue", slot);
     if (this.config.delayS > 0) {
       store.place[slot] = Place.delayed;
@@ -354,6 +387,7 @@ export class TaskQueue {
     store.place[slot] = Place.ready;
     if (this.groups !== null) this.groups.pushTail(store.keyIndex[slot], slot);
     else if (this.keys !== null) this.keys.pushTail(store.keyIndex[slot], slot);
+    else if (this.selector !== null) this.selector.pushNew(slot);
     else this.rings!.push(this.classOf(slot), slot);
     this.stats.changeReady(1);
     if (this.config.messageTtlS !== null) this.scheduleExpiry();
@@ -510,7 +544,8 @@ export class TaskQueue {
 
   /** A token of group `target` is free to receive. */
   offer(target: number, token: number): void {
-    this.waitingTokens.push(this.globalToken(target, token));
+    if (this.selector !== null) this.selector.offer(this.globalToken(target, token));
+    else this.waitingTokens.push(this.globalToken(target, token));
     this.dispatch();
   }
 
@@ -700,6 +735,11 @@ export class TaskQueue {
   }
 
   private dispatch(): void {
+    const selector = this.selector;
+    if (selector !== null) {
+      while (selector.next()) this.deliver(selector.nextSlot, selector.nextToken);
+      return;
+    }
     const waiting = this.waitingTokens;
     const groups = this.groups;
     if (groups !== null) {
@@ -750,12 +790,15 @@ export class TaskQueue {
     }
     this.holderToken[slot] = globalToken;
     store.place[slot] = Place.inFlight;
-    store.timer[slot] = this.kernel.schedule(
-      this.config.visibilityTimeoutS,
-      this.visibilityHandler,
-      slot,
-      receipt,
-    );
+    store.timer[slot] =
+      this.config.visibilityTimeoutS === Number.POSITIVE_INFINITY
+        ? -1
+        : this.kernel.schedule(
+            this.config.visibilityTimeoutS,
+            this.visibilityHandler,
+            slot,
+            receipt,
+          );
     this.leaveReady(slot);
     this.inFlightCount++;
     stats.changeInFlight(1);
@@ -827,6 +870,7 @@ export class TaskQueue {
     }
     store.place[slot] = Place.ready;
     if (this.groups !== null) this.groups.returnToHead(store.keyIndex[slot], slot);
+    else if (this.selector !== null) this.selector.pushReturned(slot);
     else if (this.config.requeueToHead) this.rings!.pushFront(this.classOf(slot), slot);
     else this.rings!.push(this.classOf(slot), slot);
     this.stats.changeReady(1);
@@ -936,6 +980,7 @@ export class TaskQueue {
    * reports as ApproximateAgeOfOldestMessage.
    */
   oldestReadyArrivedAtS(): number | null {
+    if (this.selector !== null) return this.selector.oldestArrivedAtS();
     if (this.groups !== null || this.keys !== null) {
       const arrivedAtS = this.store.arrivedAtS;
       const slot = this.groups?.oldestHead(arrivedAtS) ?? this.keys!.oldestReady(arrivedAtS);
@@ -955,6 +1000,7 @@ export class TaskQueue {
 
   /** Takes back token `token` of target `target` from the line (its instance stopped); true if it waited. */
   withdraw(target: number, token: number): boolean {
+    if (this.selector !== null) return this.selector.withdraw(this.globalToken(target, token));
     return this.waitingTokens.remove(this.globalToken(target, token));
   }
 }

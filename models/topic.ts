@@ -37,7 +37,7 @@ import { ProducerAnswer } from "./producerClient.ts";
 import { SequenceChecker, Verdict } from "./producerSequence.ts";
 import { Replication, type ReplicationListener } from "./replication.ts";
 import type { RunStats } from "./stats.ts";
-import type { StreamGroup } from "./streamGroup.ts";
+import type { Subscription } from "./subscription.ts";
 import { PartitionReadLimit, SecondWindows } from "./throughputLimits.ts";
 
 /** A record's mark in the log: the acks of the producer that wrote it. */
@@ -60,6 +60,21 @@ export const THROTTLED_CAUSE = "throttled: partition write limit";
 /** How the topic answers a producer's request `tag`: a ProducerAnswer value. */
 export type Answer = (tag: number, answer: number) => void;
 
+/**
+ * What reads a topic: a Kafka consumer group (models/streamGroup.ts) or a Pulsar subscription
+ * (models/pulsarSubscription.ts); each reads every record, and owns its subscription's ledger.
+ */
+export interface TopicReader {
+  readonly subscription: Subscription;
+  /** The high watermark of partition `p` moved up by `count` records. */
+  highWaterAdvanced(p: number, count: number): void;
+  partitionOnline(p: number): void;
+  /** Leader failover is about to cut partition `p`'s log back to `offset`. */
+  beforeTruncate(p: number, offset: number, causes: readonly string[]): void;
+  /** Retention is about to delete [fromOffset, toOffset) of partition `p`. */
+  beforeDelete(p: number, fromOffset: number, toOffset: number): void;
+}
+
 interface TopicProducer {
   acks: number;
   idempotent: boolean;
@@ -68,7 +83,8 @@ interface TopicProducer {
 
 export class Topic implements ReplicationListener {
   readonly logs: PartitionLog[];
-  readonly groups: StreamGroup[] = [];
+  /** Its readers: consumer groups and Pulsar subscriptions. */
+  readonly groups: TopicReader[] = [];
   readonly replication: Replication;
   private readonly partitioner: KeyPartitioner;
   private readonly retentionHandler: number;

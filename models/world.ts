@@ -30,6 +30,7 @@ import { PriorityClasses } from "./priorityClasses.ts";
 import { Producer } from "./producer.ts";
 import { ProducerAnswer, ProducerClient, type ProducerRouting } from "./producerClient.ts";
 import { ProducerSequences } from "./producerSequence.ts";
+import { PulsarSubscription } from "./pulsarSubscription.ts";
 import { QueueConsumers } from "./queueConsumers.ts";
 import { groupReading, poolReading, queueReading, rateReading } from "./readings.ts";
 import { RetryPolicy } from "./retryPolicy.ts";
@@ -80,6 +81,8 @@ export class World {
   readonly producerClients: ProducerClient[] = [];
   readonly queueConsumers: QueueConsumers[] = [];
   readonly streamGroups: StreamGroup[] = [];
+  /** Topic consumers with a subscriptionType; their pools are among `queueConsumers`. */
+  readonly pulsarSubscriptions: PulsarSubscription[] = [];
   /** Every subscription, queues first, then consumer groups in the order of the consumers. */
   readonly subscriptions: Subscription[] = [];
   readonly links: Link[] = [];
@@ -169,6 +172,8 @@ export class World {
     for (const consumerConfig of config.consumers) {
       if (consumerConfig.queue !== null)
         this.wireQueueConsumers(consumerConfig, consumerConfig.queue);
+      else if (consumerConfig.subscriptionType !== undefined)
+        this.wirePulsarSubscription(consumerConfig, consumerConfig.topic!);
       else this.wireStreamGroup(consumerConfig, consumerConfig.topic!);
     }
     for (const producerConfig of config.producers) this.wireProducer(producerConfig, true);
@@ -214,7 +219,7 @@ export class World {
     } else {
       const pool = this.queueConsumers.find((p) => p.config.name === alert.subject);
       const group = this.streamGroups.find((g) => g.config.name === alert.subject);
-      if (pool) read = poolReading(pool, this.queues.get(pool.config.queue!)!, alert.metric, clock);
+      if (pool) read = poolReading(pool, this.queueOf(pool), alert.metric, clock);
       else if (group && alert.metric === "throttleRate") {
         const topic = this.topics.get(group.config.topic!)!;
         read = rateReading(() => topic.throttledWrites, clock);
@@ -348,10 +353,54 @@ export class World {
     return Math.max(1, ...counts);
   }
 
+  /** The queue a pool reads: its queue, or its Pulsar subscription's. */
+  private queueOf(pool: QueueConsumers): TaskQueue {
+    if (pool.config.queue !== null) return this.queues.get(pool.config.queue)!;
+    return this.pulsarSubscriptions.find((s) => s.config === pool.config)!.queue;
+  }
+
   private wireQueueConsumers(config: ConsumerConfig, queueName: string): void {
     const queue = this.queues.get(queueName);
     if (!queue)
       throw new ModelConfigError(`consumer ${config.name}: no queue named '${queueName}'`);
+    this.wirePool(config, queue, queueName);
+  }
+
+  /** A Pulsar subscription: a queue fed by the topic, read by the consumer's pool. */
+  private wirePulsarSubscription(config: ConsumerConfig, topicName: string): void {
+    const topic = this.topics.get(topicName);
+    if (!topic)
+      throw new ModelConfigError(`consumer ${config.name}: no topic named '${topicName}'`);
+    if (config.autoscale !== null) {
+      throw new ModelConfigError(
+        `consumer ${config.name}: a Pulsar subscription does not autoscale`,
+      );
+    }
+    const subscription = new Subscription(
+      `${topicName}/${config.group}`,
+      this.kernel,
+      this.stats,
+      this.keyCount(topicName),
+    );
+    this.subscriptions.push(subscription);
+    const reader = new PulsarSubscription(
+      this.kernel,
+      config,
+      topic,
+      subscription,
+      this.store,
+      this.stats,
+      this.trace,
+    );
+    topic.groups.push(reader);
+    this.pulsarSubscriptions.push(reader);
+    this.wirePool(config, reader.queue, topicName).attachment = reader;
+  }
+
+  /** A pool of competing consumers on `queue`, over links to and from `queueName` (the broker). */
+
+  /** A pool of competing consumers on `queue`, over links to and from `brokerName`. */
+  private wirePool(config: ConsumerConfig, queue: TaskQueue, queueName: string): QueueConsumers {
     const call = config.calls === null ? null : this.callTo(config.name, config.calls);
     const pool = new QueueConsumers(
       this.kernel,
@@ -386,25 +435,17 @@ export class World {
     pool.connect(deliveryLink, ackLink);
     this.queueConsumers.push(pool);
     const autoscale = config.autoscale;
-    if (autoscale !== null) {
-      const read = queueReading(queue, autoscale.metric, this.kernel, autoscale.includeInFlight);
-      if (read === null) {
-        throw new ModelConfigError(
-          `consumer ${config.name}: a queue consumer cannot scale on '${autoscale.metric}'`,
-        );
-      }
-      this.autoscalers.push(
-        new Autoscaler(
-          this.kernel,
-          config.name,
-          autoscale,
-          read,
-          pool,
-          pool.poolSize,
-          config.startS,
-        ),
+    if (autoscale === null) return pool;
+    const read = queueReading(queue, autoscale.metric, this.kernel, autoscale.includeInFlight);
+    if (read === null) {
+      throw new ModelConfigError(
+        `consumer ${config.name}: a queue consumer cannot scale on '${autoscale.metric}'`,
       );
     }
+    this.autoscalers.push(
+      new Autoscaler(this.kernel, config.name, autoscale, read, pool, pool.poolSize, config.startS),
+    );
+    return pool;
   }
 
   private wireStreamGroup(config: ConsumerConfig, topicName: string): void {

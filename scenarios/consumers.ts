@@ -1,15 +1,18 @@
 /**
  * Consumers: of a queue (competing instances, acks) or of a topic (a Kafka consumer group whose
- * members share the partitions and commit offsets). Fields that make sense for only one of the
- * two are errors on the other, naming the field.
+ * members share the partitions and commit offsets, or, with `subscriptionType`, a Pulsar
+ * subscription: the topic's records fed to competing consumers with individual acks). Fields
+ * that make sense for only one kind are errors on the others, naming the field.
  */
-import type {
-  AutoscaleConfig,
-  CommitPoint,
-  ConsumerCallConfig,
-  ConsumerConfig,
-  IdempotencyConfig,
-  ProducerConfig,
+import {
+  type AutoscaleConfig,
+  type CommitPoint,
+  type ConsumerCallConfig,
+  type ConsumerConfig,
+  type IdempotencyConfig,
+  type ProducerConfig,
+  SUBSCRIPTION_TYPES,
+  type SubscriptionType,
 } from "../models/config.ts";
 import { readAutoscale } from "./autoscale.ts";
 import { readConsumerCall } from "./calls.ts";
@@ -57,7 +60,12 @@ export const CONSUMER_KEYS = [
   "autoOffsetReset",
   "autoscale",
   "forwardTo",
+  "subscriptionType",
+  "maxRedeliverCount",
 ];
+
+/** Pulsar's dead letter policy allows no more redeliveries than this here. */
+const MAX_REDELIVER_COUNT_MAX = 1000;
 
 /** Keys that only a consumer of a topic (a member of a Kafka consumer group) takes. */
 export const TOPIC_CONSUMER_KEYS = [
@@ -101,12 +109,21 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
   const { queue, topic } = readSource(fields, ctx);
   const onTopic = topic !== null;
   if (!onTopic) {
-    for (const key of TOPIC_CONSUMER_KEYS) {
+    for (const key of [...TOPIC_CONSUMER_KEYS, "subscriptionType"]) {
       if (fields.has(key)) {
         fields.refuse(key, `no '${key}' here`, `'${key}' applies only to consumers of a topic`);
       }
     }
   }
+  const subscriptionType = fields.read<SubscriptionType | undefined>(
+    "subscriptionType",
+    (n, p) => readChoice(n, p, SUBSCRIPTION_TYPES),
+    undefined,
+  );
+  // A Pulsar subscription: the topic's records go to a queue read by competing consumers.
+  const pulsar = subscriptionType !== undefined;
+  if (pulsar) refuseKafkaGroupKeys(fields);
+  const maxRedeliverCount = readMaxRedeliverCount(fields, subscriptionType);
   const autoscale = fields.read<AutoscaleConfig | null>(
     "autoscale",
     (n, p) => readAutoscale(n, p, onTopic, ctx),
@@ -118,6 +135,13 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     (n, p) => readWholeNumber(n, p, 1, LIMITS.consumerCountMax),
     autoscale?.minInstances ?? 1,
   );
+  if (subscriptionType === "exclusive" && count > 1) {
+    fields.refuse(
+      "count",
+      "count 1 with subscriptionType: exclusive",
+      `an exclusive subscription admits one consumer (Pulsar refuses a second with ConsumerBusy), so count must be 1, not ${count}; for consumers standing by use subscriptionType: failover, for consumers sharing the work shared or key_shared`,
+    );
+  }
   if (autoscale !== null && (count < autoscale.minInstances || count > autoscale.maxInstances)) {
     fields.refuse(
       "count",
@@ -130,14 +154,14 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     (n, p) => readWholeNumber(n, p, 1, LIMITS.concurrencyMax),
     1,
   );
-  if (onTopic && concurrency !== 1) {
+  if (onTopic && !pulsar && concurrency !== 1) {
     fields.refuse(
       "concurrency",
       "no 'concurrency' here",
       `a consumer of a topic processes one record at a time (Kafka's poll loop runs on one thread), so concurrency must be 1; for more parallelism raise 'count' (up to one instance per partition)`,
     );
   }
-  const prefetch = readPrefetch(fields, concurrency, onTopic);
+  const prefetch = readPrefetch(fields, concurrency, onTopic && !pulsar);
   const processing = readDistribution(
     fields.required("processing", "a distribution like { exponential: 40ms }"),
     fields.pathOf("processing"),
@@ -153,7 +177,9 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     fields.refuse(
       "onFailure",
       "no 'onFailure' here",
-      "onFailure: timeout applies only to consumers of a queue: a topic has no visibility timeout (with nack, a failed record is retried in place after nackDelay)",
+      pulsar
+        ? "onFailure: timeout needs an ack timeout, which a Pulsar subscription here does not have (Pulsar's is off by default): with nack, a failed message is redelivered after nackDelay"
+        : "onFailure: timeout applies only to consumers of a queue: a topic has no visibility timeout (with nack, a failed record is retried in place after nackDelay)",
     );
   }
   if (onFailure !== "nack" && fields.has("nackDelay")) {
@@ -177,11 +203,13 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     (n, p) => readChoice(n, p, COMMIT_POINTS),
     CONSUMER_DEFAULTS.commit,
   );
-  if (!onTopic && commit === "auto") {
+  if ((!onTopic || pulsar) && commit === "auto") {
     fields.refuse(
       "commit",
       "no 'commit' here",
-      "commit: auto applies only to consumers of a topic (it is Kafka's enable.auto.commit); a queue consumer acks before-processing, after-processing or transactional",
+      pulsar
+        ? "commit: auto is Kafka's enable.auto.commit; a Pulsar subscription acks each message: before-processing, after-processing or transactional"
+        : "commit: auto applies only to consumers of a topic (it is Kafka's enable.auto.commit); a queue consumer acks before-processing, after-processing or transactional",
     );
   }
   if (commit !== "auto" && fields.has("autoCommitInterval")) {
@@ -248,7 +276,7 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     (n, p) => readConsumerCall(n, p, ctx),
     null,
   );
-  if (calls !== null && onTopic && calls.retryAt !== "consumer") {
+  if (calls !== null && onTopic && !pulsar && calls.retryAt !== "consumer") {
     fields.refuse(
       "calls",
       "retryAt: consumer",
@@ -290,7 +318,45 @@ export function readConsumer(fields: Fields, name: string, ctx: Context): Consum
     autoOffsetReset,
     autoscale,
     forward: readForward(fields, name, queue ?? topic!, ctx),
+    ...(pulsar ? { subscriptionType } : {}),
+    ...(maxRedeliverCount === undefined ? {} : { maxRedeliverCount }),
   };
+}
+
+/** A Pulsar subscription has none of a Kafka consumer group's settings (its name is `group`). */
+function refuseKafkaGroupKeys(fields: Fields): void {
+  for (const key of [...TOPIC_CONSUMER_KEYS.filter((k) => k !== "group"), "autoscale"]) {
+    if (!fields.has(key)) continue;
+    fields.refuse(
+      key,
+      `no '${key}' here`,
+      key === "autoscale"
+        ? "autoscaling a Pulsar subscription's consumers is not modeled"
+        : `'${key}' is a Kafka consumer-group setting; a Pulsar subscription (subscriptionType) has none`,
+    );
+  }
+}
+
+/** `maxRedeliverCount`: Pulsar's dead letter policy, for shared and key_shared subscriptions. */
+function readMaxRedeliverCount(
+  fields: Fields,
+  type: SubscriptionType | undefined,
+): number | undefined {
+  if (!fields.has("maxRedeliverCount")) return undefined;
+  if (type !== "shared" && type !== "key_shared") {
+    fields.refuse(
+      "maxRedeliverCount",
+      "subscriptionType: shared or key_shared",
+      type === undefined
+        ? "'maxRedeliverCount' is Pulsar's dead letter policy: it needs a subscriptionType (shared or key_shared)"
+        : `Pulsar's dead letter policy applies to shared and key_shared subscriptions only, not ${type}`,
+    );
+  }
+  return fields.read(
+    "maxRedeliverCount",
+    (n, p) => readWholeNumber(n, p, 0, MAX_REDELIVER_COUNT_MAX),
+    0,
+  );
 }
 
 /**

@@ -422,7 +422,7 @@ export function configProblems(config: ScenarioConfig): string[] {
     check(
       EXPECTATION_METRICS.includes(e.metric) ||
         alertMetricNames.includes(e.metric) ||
-        /^(subscriptions|downstreams|callRoutes|byPriority)\.[^.]+\./.test(e.metric),
+        /^(subscriptions|downstreams|callRoutes|byPriority|exchanges)\.[^.]+\./.test(e.metric),
       `expect metric ${e.metric}`,
     );
     check(["<", "<=", "==", "!=", ">=", ">"].includes(e.op), `expect op ${e.op}`);
