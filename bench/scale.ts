@@ -11,27 +11,58 @@ import { simulate } from "../models/simulation.ts";
 import { loadScenario } from "../scenarios/index.ts";
 import { runSweep } from "../scenarios/sweep.ts";
 
+/** A sweep's speed: whole, and between its first and its last finished run. */
+export interface SweepSpeed {
+  /** Runs per second from start to the written report: start-up and report included. */
+  wholeRunsPerS: number;
+  /**
+   * Runs per second between the first and the last finished run: the pace a sweep of thousands
+   * of seeds keeps, once the workers are up and before the report.
+   */
+  steadyRunsPerS: number;
+}
+
 /**
- * Runs per second of a sweep of mmc (both variants, 2 h each) over `seeds` on `workers` threads,
- * report included. Enough seeds that the fixed costs (worker start-up, the report's charts, about
- * 1.5 s) are small against the runs: with 40 seeds the ratio reads about 1.3, with 150 about 1.85.
+ * A sweep of mmc (both variants, 2 h each) over `seeds` on `workers` threads. The whole sweep
+ * pays fixed costs (worker start-up and the report's charts: about 0.8 s on one worker, 1.15 s
+ * on two, which start at once) besides the runs (about 80 ms each on one core): with 24 seeds
+ * the whole-sweep ratio reads about 1.5, with 150 about 1.8; the steady pace about 2.
  */
-async function sweepRunsPerS(workers: number, seeds: string): Promise<number> {
+async function sweepSpeed(workers: number, seeds: string): Promise<SweepSpeed> {
   const out = mkdtempSync(join(tmpdir(), "queuelab-bench-sweep-"));
   try {
     const start = performance.now();
-    const outcome = await runSweep({ scenario: "mmc", seeds, workers, out: join(out, "sweep") });
-    return outcome.done / ((performance.now() - start) / 1000);
+    let firstRunMs = 0;
+    let lastRunMs = 0;
+    let runs = 0;
+    const outcome = await runSweep({
+      scenario: "mmc",
+      seeds,
+      workers,
+      out: join(out, "sweep"),
+      onProgress: (_state, phase) => {
+        if (phase !== "run") return;
+        lastRunMs = performance.now();
+        if (runs++ === 0) firstRunMs = lastRunMs;
+      },
+    });
+    return {
+      wholeRunsPerS: outcome.done / ((performance.now() - start) / 1000),
+      steadyRunsPerS: (runs - 1) / ((lastRunMs - firstRunMs) / 1000),
+    };
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
 }
 
+/** Seeds of the sweep figures: enough that the fixed costs are small against the runs. */
+export const SWEEP_SEEDS = 150;
+
 export async function benchSweep(
-  seeds = "1..24",
-): Promise<{ oneWorker: number; twoWorkers: number }> {
-  const oneWorker = await sweepRunsPerS(1, seeds);
-  const twoWorkers = await sweepRunsPerS(2, seeds);
+  seeds = `1..${SWEEP_SEEDS}`,
+): Promise<{ oneWorker: SweepSpeed; twoWorkers: SweepSpeed }> {
+  const oneWorker = await sweepSpeed(1, seeds);
+  const twoWorkers = await sweepSpeed(2, seeds);
   return { oneWorker, twoWorkers };
 }
 
