@@ -376,13 +376,7 @@ export class World {
         `consumer ${config.name}: a Pulsar subscription does not autoscale`,
       );
     }
-    const subscription = new Subscription(
-      `${topicName}/${config.group}`,
-      this.kernel,
-      this.stats,
-      this.keyCount(topicName),
-    );
-    this.subscriptions.push(subscription);
+    const subscription = this.groupSubscription(topicName, config.group);
     const reader = new PulsarSubscription(
       this.kernel,
       config,
@@ -448,17 +442,23 @@ export class World {
     return pool;
   }
 
-  private wireStreamGroup(config: ConsumerConfig, topicName: string): void {
-    const topic = this.topics.get(topicName);
-    if (!topic)
-      throw new ModelConfigError(`consumer ${config.name}: no topic named '${topicName}'`);
+  /** The subscription of consumer group (or Pulsar subscription) `group` on a topic. */
+  private groupSubscription(topicName: string, group: string): Subscription {
     const subscription = new Subscription(
-      `${topicName}/${config.group}`,
+      `${topicName}/${group}`,
       this.kernel,
       this.stats,
       this.keyCount(topicName),
     );
     this.subscriptions.push(subscription);
+    return subscription;
+  }
+
+  private wireStreamGroup(config: ConsumerConfig, topicName: string): void {
+    const topic = this.topics.get(topicName);
+    if (!topic)
+      throw new ModelConfigError(`consumer ${config.name}: no topic named '${topicName}'`);
+    const subscription = this.groupSubscription(topicName, config.group);
     const call = config.calls === null ? null : this.callTo(config.name, config.calls);
     const group = new StreamGroup(
       this.kernel,

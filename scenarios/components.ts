@@ -366,16 +366,22 @@ function readQueueLimits(
   };
 }
 
-const DISPATCH_LIMIT_EXPECTED = "a dispatch limit { rate: 500/s, burst: 100 }";
-
 /** A queue's `dispatchLimit`: a token bucket on deliveries. */
 function readDispatchLimit(node: RawNode, path: string): { ratePerS: number; burst: number } {
-  const fields = Fields.open(node, path, ["rate", "burst"], DISPATCH_LIMIT_EXPECTED);
-  const ratePerS = readRatePerS(
-    fields.required("rate", "a rate > 0 like 500/s"),
-    fields.pathOf("rate"),
+  const fields = Fields.open(
+    node,
+    path,
+    ["rate", "burst"],
+    "a dispatch limit { rate: 500/s, burst: 100 }",
   );
-  if (ratePerS <= 0) fail(fields.get("rate")!, fields.pathOf("rate"), "a rate > 0 like 500/s");
+  return readTokenBucket(fields, "500/s");
+}
+
+/** A token bucket's `rate` (> 0, required) and `burst` (default 1). */
+function readTokenBucket(fields: Fields, rateExample: string): { ratePerS: number; burst: number } {
+  const expected = `a rate > 0 like ${rateExample}`;
+  const ratePerS = readRatePerS(fields.required("rate", expected), fields.pathOf("rate"));
+  if (ratePerS <= 0) fail(fields.get("rate")!, fields.pathOf("rate"), expected);
   return {
     ratePerS,
     burst: fields.read("burst", (n, p) => readWholeNumber(n, p, 1, LIMITS.burstMax), 1),
@@ -631,14 +637,8 @@ function readRateLimit(node: RawNode, path: string): RateLimitConfig {
     RATE_LIMIT_KEYS,
     "a rate limit { rate: 100/s, burst: 20, onLimit: wait }",
   );
-  const ratePerS = readRatePerS(
-    fields.required("rate", "a rate > 0 like 100/s"),
-    fields.pathOf("rate"),
-  );
-  if (ratePerS <= 0) fail(fields.get("rate")!, fields.pathOf("rate"), "a rate > 0 like 100/s");
   return {
-    ratePerS,
-    burst: fields.read("burst", (n, p) => readWholeNumber(n, p, 1, LIMITS.burstMax), 1),
+    ...readTokenBucket(fields, "100/s"),
     onLimit: fields.read("onLimit", (n, p) => readChoice(n, p, ["wait", "drop"] as const), "wait"),
   };
 }
