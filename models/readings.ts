@@ -28,7 +28,7 @@ export function queueReading(
     case "dlqDepth":
       return () => queue.deadLetterDepth;
     case "throttleRate":
-      return rateReading(() => queue.throttledWrites, clock);
+      return rateReading(() => queue.limits.throttledWrites, clock);
     case "oldestAge":
       return () => {
         const arrivedAtS = queue.oldestReadyArrivedAtS();

@@ -135,11 +135,11 @@ function summarize(world: World, contention: ContentionSummary | null): VariantS
       rateLimitDropped: total(world.producerClients, (client) => client.rateLimitDropped),
       throttledWrites:
         total(world.topics.values(), (topic) => topic.throttledWrites) +
-        total(world.queues.values(), (queue) => queue.throttledWrites),
+        total(world.queues.values(), (queue) => queue.limits.throttledWrites),
       throttledReads:
         total(world.topics.values(), (topic) => topic.readLimit?.throttled ?? 0) +
-        total(world.queues.values(), (queue) => queue.throttledReads),
-      dispatchWaits: total(world.queues.values(), (queue) => queue.dispatchWaits),
+        total(world.queues.values(), (queue) => queue.limits.throttledReads),
+      dispatchWaits: total(world.queues.values(), (queue) => queue.limits.dispatchWaits),
       unroutable: total(world.exchanges.values(), (exchange) => exchange.unroutable),
     },
     subscriptions,

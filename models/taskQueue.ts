@@ -36,12 +36,8 @@
  * expiring: at each deadline the queue asks the holder, and extends by another deadline until
  * the holder has held it `leaseExtensionS` in total or no longer holds it (done, crashed).
  *
- * An API limit (`apiLimitPerS`, SQS FIFO's 300 calls per second and action) is counted in
- * one-second windows (models/throughputLimits.ts), one for publishes and one for deliveries
- * (each delivery is one receive call): a publish beyond it is refused before anything else (the
- * producer retries; acks none loses the copy), a delivery beyond it waits for the next window.
- * Cloud Tasks-style dispatch limits hold deliveries back too: a token bucket on deliveries
- * (`dispatchLimit`) and a cap on the deliveries in flight (`maxInFlight`).
+ * API, dispatch and in-flight limits hold publishes and deliveries back
+ * (models/deliveryLimits.ts).
  *
  * A redelivery backoff (Cloud Tasks' retry backoff, a Pub/Sub retry policy) keeps a failed
  * message invisible longer with each receive: after a nack (unless its consumer gives its own
@@ -59,6 +55,7 @@ import { type Kernel, NO_EVENT } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { OverflowPolicy, QueueConfig } from "./config.ts";
 import type { ConsumerSelector } from "./consumerSelector.ts";
+import { DeliveryLimits } from "./deliveryLimits.ts";
 import { InvariantError, ModelConfigError } from "./errors.ts";
 import { FifoGroups } from "./fifoGroups.ts";
 import { type IdempotencyStore, makeIdempotencyStore } from "./idempotency.ts";
@@ -71,8 +68,6 @@ import { baseDelayS } from "./retryPolicy.ts";
 import { IntRing } from "./ring.ts";
 import type { RunStats } from "./stats.ts";
 import { CauseCode, DUPLICATE_CAUSES, type Subscription } from "./subscription.ts";
-import { nextWindowS, SecondWindows } from "./throughputLimits.ts";
-import { TokenBucket } from "./tokenBucket.ts";
 
 /** The consumer side of a delivery. */
 export interface DeliveryTarget {
@@ -102,9 +97,6 @@ export const EXPIRED_REASON = "expired";
 export const REJECTED_BY_FULL_QUEUE_CAUSE = "rejected by full queue";
 /** Loss cause of an acks-none copy refused by the queue's API limit. */
 export const API_THROTTLED_CAUSE = "throttled (acks=0)";
-/** The API limit's windows: publishes (SendMessage) and deliveries (ReceiveMessage). */
-const API_SEND = 0;
-const API_RECEIVE = 1;
 
 /** Drop reasons of the overflow policies that drop. */
 export const OVERFLOW_DROP_REASON: Partial<Record<OverflowPolicy, string>> = {
@@ -138,25 +130,12 @@ export class TaskQueue {
   overflowDeadLettered = 0;
   /** Ready messages that expired (dropped or dead-lettered). */
   expired = 0;
-  /** Publishes refused by the API limit (the producer retries). */
-  throttledWrites = 0;
-  /** Delivery attempts the API limit held back to the next second (each attempt counted). */
-  throttledReads = 0;
   /** Ack deadlines extended by a consumer's lease extension. */
   leaseExtensions = 0;
   /** Ordering keys: later messages delivered again because an earlier one of their key was. */
   keyRedeliveries = 0;
-  /** Per action, the current second's calls (apiLimitPerS); null without a limit. */
-  private readonly apiWindows: SecondWindows | null;
-  private readonly apiWindowHandler: number;
-  private apiWakeupPending = false;
-  /** Deliveries that waited for the dispatch limit's next token or for a place under maxInFlight. */
-  dispatchWaits = 0;
-  private readonly dispatchBucket: TokenBucket | null;
-  private readonly dispatchWakeupHandler: number;
-  private dispatchWakeupPending = false;
-  /** A delivery is waiting for an in-flight place (counted once per wait). */
-  private waitingForFlight = false;
+  /** API, dispatch and in-flight limits (models/deliveryLimits.ts). */
+  readonly limits: DeliveryLimits;
   readonly capacity: QueueCapacity;
   /** What producers look through: a blocking queue, or one with a disk limit; null otherwise. */
   readonly gate: PublishGate | null;
@@ -247,19 +226,7 @@ export class TaskQueue {
       this.makeReady(slot);
     });
     this.expiryHandler = kernel.register(`queue:${config.name}/expiry`, () => this.expiryDue());
-    this.apiWindows =
-      config.apiLimitPerS === null ? null : new SecondWindows(2, config.apiLimitPerS, null);
-    this.apiWindowHandler = kernel.register(`queue:${config.name}/api-window`, () => {
-      this.apiWakeupPending = false;
-      this.dispatch();
-    });
-    const limit = config.dispatchLimit;
-    this.dispatchBucket =
-      limit === null ? null : new TokenBucket(limit.ratePerS, limit.burst, kernel.nowS);
-    this.dispatchWakeupHandler = kernel.register(`queue:${config.name}/dispatch-token`, () => {
-      this.dispatchWakeupPending = false;
-      this.dispatch();
-    });
+    this.limits = new DeliveryLimits(kernel, config, () => this.dispatch());
   }
 
   /** Acked copies an ordering-key queue keeps until their earlier messages are acked. */
@@ -290,9 +257,7 @@ export class TaskQueue {
    * reject-publish or reject-to-dlq, as RabbitMQ nacks the publish): the producer is told so.
    */
   publish(slot: number): boolean {
-    if (this.apiWindows !== null && !this.apiWindows.tryTake(API_SEND, this.kernel.nowS, 1, 0)) {
-      return this.throttle(slot);
-    }
+    if (!this.limits.publishAllowed()) return this.throttle(slot);
     if (this.recentIds !== null && this.droppedAsDuplicate(slot)) return true;
     if (this.capacity.limited && !this.makeRoom(slot)) return this.overflow(slot);
     this.accept(slot);
@@ -302,46 +267,10 @@ export class TaskQueue {
   /** A publish beyond the API limit: refused (SQS throttles the SendMessage call). */
   private throttle(slot: number): false {
     const store = this.store;
-    this.throttledWrites++;
     if (this.trace) this.emit("throttled", slot);
     // The producer still holds the message unless it sent with acks none (no answer awaited).
     this.ledger.removeCopy(store.messageId[slot], API_THROTTLED_CAUSE);
     store.release(slot);
-    return false;
-  }
-
-  /**
-   * A delivery may go now under the queue's limits (what it takes is taken when it does):
-   * a place under maxInFlight (the queue tries again when one frees), a dispatch token and an
-   * API call (it tries again when there is one).
-   */
-  private deliveryAllowed(): boolean {
-    const maxInFlight = this.config.maxInFlight;
-    if (maxInFlight !== null && this.inFlightCount >= maxInFlight) {
-      if (!this.waitingForFlight) this.dispatchWaits++;
-      this.waitingForFlight = true;
-      return false;
-    }
-    const nowS = this.kernel.nowS;
-    const bucket = this.dispatchBucket;
-    if (bucket !== null) {
-      const waitS = bucket.waitS(nowS);
-      if (waitS > 0) {
-        if (!this.dispatchWakeupPending) {
-          this.dispatchWakeupPending = true;
-          this.dispatchWaits++;
-          this.kernel.schedule(waitS, this.dispatchWakeupHandler);
-        }
-        return false;
-      }
-    }
-    const windows = this.apiWindows;
-    if (windows === null || windows.canTake(API_RECEIVE, nowS, 1)) return true;
-    this.throttledReads++;
-    if (!this.apiWakeupPending) {
-      this.apiWakeupPending = true;
-      this.kernel.schedule(nextWindowS(nowS) - nowS, this.apiWindowHandler);
-    }
     return false;
   }
 
@@ -743,19 +672,27 @@ export class TaskQueue {
     const waiting = this.waitingTokens;
     const groups = this.groups;
     if (groups !== null) {
-      while (groups.hasDeliverable && waiting.size > 0 && this.deliveryAllowed())
+      while (
+        groups.hasDeliverable &&
+        waiting.size > 0 &&
+        this.limits.deliveryAllowed(this.inFlightCount)
+      )
         this.deliver(groups.take(), waiting.shift());
       return;
     }
     const keys = this.keys;
     if (keys !== null) {
-      while (keys.hasDeliverable && waiting.size > 0 && this.deliveryAllowed())
+      while (
+        keys.hasDeliverable &&
+        waiting.size > 0 &&
+        this.limits.deliveryAllowed(this.inFlightCount)
+      )
         this.deliver(keys.take(), waiting.shift());
       return;
     }
     const rings = this.rings!;
     const expires = this.config.messageTtlS !== null;
-    while (rings.size > 0 && waiting.size > 0 && this.deliveryAllowed()) {
+    while (rings.size > 0 && waiting.size > 0 && this.limits.deliveryAllowed(this.inFlightCount)) {
       const slot = rings.shift();
       if (expires && this.hasExpired(slot)) this.expire(slot);
       else this.deliver(slot, waiting.shift());
@@ -772,8 +709,7 @@ export class TaskQueue {
         this.kernel.nowS,
       );
     }
-    this.apiWindows?.tryTake(API_RECEIVE, this.kernel.nowS, 1, 0);
-    this.dispatchBucket?.tryTake(this.kernel.nowS);
+    this.limits.delivered();
     const stats = this.stats;
     const receiveCount = ++store.receiveCount[slot];
     stats.deliveries++;
@@ -927,9 +863,7 @@ export class TaskQueue {
     this.inFlightCount--;
     this.stats.changeInFlight(-1);
     this.store.timer[slot] = -1;
-    const freed = this.waitingForFlight;
-    this.waitingForFlight = false;
-    return freed;
+    return this.limits.placeFreed();
   }
 
   /** Parks the message (no longer in flight) in the dead-letter queue. */
