@@ -144,6 +144,14 @@ export class PulsarSubscription implements TopicReader, InstanceAttachment {
     this.queue.ownersChanged();
   }
 
+  /**
+   * The subscription's backlog (Pulsar's msgBacklog, an alert's `lag`): its messages not yet
+   * acked, in the topic's logs, ready in its queue, or delivered.
+   */
+  backlog(): number {
+    return this.retainedInLog() + this.queue.ready.size + this.queue.inFlightCount;
+  }
+
   /** Copies of this subscription still in the topic's logs (not yet handed over). */
   retainedInLog(): number {
     let retained = 0;

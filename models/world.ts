@@ -219,7 +219,9 @@ export class World {
     } else {
       const pool = this.queueConsumers.find((p) => p.config.name === alert.subject);
       const group = this.streamGroups.find((g) => g.config.name === alert.subject);
-      if (pool) read = poolReading(pool, this.queueOf(pool), alert.metric, clock);
+      const pulsar = this.pulsarSubscriptions.find((s) => s.config === pool?.config);
+      if (pulsar && alert.metric === "lag") read = () => pulsar.backlog();
+      else if (pool) read = poolReading(pool, this.queueOf(pool), alert.metric, clock);
       else if (group && alert.metric === "throttleRate") {
         const topic = this.topics.get(group.config.topic!)!;
         read = rateReading(() => topic.throttledWrites, clock);

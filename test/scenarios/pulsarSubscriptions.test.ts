@@ -115,3 +115,23 @@ describe("pulsar-subscriptions (bundled)", () => {
     });
   });
 });
+
+describe("a Pulsar subscription's lag", () => {
+  it("is its backlog of unacked messages: an alert on it fires when the backlog passes", () => {
+    // 50/s in (every 20 ms from 0.02 s), one consumer doing 10/s (100 ms each, from 0.02 s):
+    // at 9 s, 450 arrived and 89 were acked (backlog 361); at 10 s, 500 and 99 (about 400).
+    // Evaluated every second, an alert above 380 fires at 10 s.
+    const config = load(`
+name: lag
+duration: 30s
+topics: [{ name: t, partitions: 1 }]
+producers: [{ name: p, to: t, rate: 50/s, arrivals: constant }]
+consumers: [{ name: c, topic: t, subscriptionType: shared, prefetch: 1, processing: 100ms }]
+alerts: [{ name: behind, on: lag, consumer: c, above: 380, interval: 1s }]
+`).variants[0].config;
+    const { summary } = simulate(config, { seed: 1, variantName: "base" });
+    const alert = summary.alerts.behind;
+    expect(alert.fired).toBe(1);
+    expect(alert.firings[0].firedAtS).toBe(10);
+  });
+});
