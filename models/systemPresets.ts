@@ -39,6 +39,8 @@ export interface SystemPreset {
   broker: PresetDefault[];
   producer: PresetDefault[];
   consumer: PresetDefault[];
+  /** The system's semantics queuelab reproduces, with a bundled scenario that shows each. */
+  modeled: string[];
   /** Documented behaviour queuelab does not model (yet) for this system. */
   notModeled: string[];
 }
@@ -119,6 +121,13 @@ const kafka: SystemPreset = {
       source: `auto.offset.reset=latest (${KAFKA_DOCS})`,
     },
   ],
+  modeled: [
+    "keyed partitioning (murmur2, Kafka's default partitioner), replicas with a leader and an in-sync set, acks 0, 1 and all, and the records a leader failover truncates (kafka-acks)",
+    "the idempotent producer: sequence numbers per partition drop duplicates and keep order with 5 requests in flight (ordering)",
+    "consumer groups: partition assignment, heartbeats and session timeout, max.poll.interval.ms, rebalances and their re-reads; auto-commit of the previous poll's offsets (kafka-auto-commit)",
+    "transactional commits: the effect and the offset in one step (delivery-guarantees)",
+    "retention by time and bytes with segment rolling, auto.offset.reset, a late group replaying the log (event-sourcing, kafka-plus-sqs)",
+  ],
   notModeled: [
     "batching and linger.ms (each record is its own request)",
     "delivery.timeout.ms and retry.backoff.max.ms",
@@ -166,6 +175,11 @@ const sqs: SystemPreset = {
       unlessField: "nackDelay",
     },
   ],
+  modeled: [
+    "the visibility timeout: a message not deleted in time is delivered again (sqs-visibility-timeout)",
+    "a redrive policy: after maxReceives receives the message goes to the dead-letter queue, when you set maxReceives (poison-messages)",
+    "DelaySeconds (delay) and the 120,000 in-flight quota",
+  ],
   notModeled: [
     "message retention (4 days by default): set messageTtl yourself",
     "long polling and 10-message receive batches",
@@ -194,6 +208,11 @@ const sqsFifo: SystemPreset = {
       value: "300/s",
       source: `FIFO queues support up to 300 API calls per second per action (SendMessage, ReceiveMessage) without batching (${SQS_DOCS}, quotas)`,
     },
+  ],
+  modeled: [
+    "message groups: in order, one message in flight per group, a hot group waiting behind itself (sqs-fifo)",
+    "the 5-minute deduplication interval: a copy published again within it is dropped (sqs-fifo)",
+    "300 API calls a second per action, a publish beyond it refused and retried",
   ],
   notModeled: [
     "batching (10 messages per call: 3,000 messages/s), high-throughput mode",
@@ -245,9 +264,15 @@ const rabbitmq: SystemPreset = {
       onlyIf: { field: "onFailure", values: ["nack"] },
     },
   ],
+  modeled: [
+    "direct, fanout and topic exchanges with bindings and an alternate queue; publisher confirms that wait for every target queue (rabbitmq-exchanges)",
+    "a nacked message requeued near the head: a failing consumer loops on it (rabbitmq-requeue-loop)",
+    "unacked deliveries requeued when the consumer's connection closes; the 30-minute consumer ack timeout",
+    "when set: prefetch, x-max-length and x-max-length-bytes with drop-head, reject-publish and reject-publish-dlx, message TTL, priorities, a disk limit that blocks publishers",
+  ],
   notModeled: [
     "headers exchanges, exchange-to-exchange bindings, mandatory publishes (basic.return)",
-    "prefetch (basic.qos), length limits and overflow, TTL, memory and disk alarms",
+    "prefetch 0 (unlimited): give prefetch a bound; the memory alarm (0.6 of RAM); the 50 MB free-disk alarm needs the disk's size: give diskLimit",
   ],
 };
 
@@ -255,6 +280,11 @@ const rabbitmqQuorum: SystemPreset = {
   ...rabbitmq,
   name: "rabbitmq-quorum",
   description: "RabbitMQ quorum queue: a delivery limit of 20",
+  modeled: [
+    "the delivery limit of 20: a message redelivered that often is dead-lettered (rabbitmq-requeue-loop)",
+    "a nacked message requeued at the tail",
+    "the classic queue's exchanges, connection-close requeue and ack timeout (see rabbitmq)",
+  ],
   broker: [
     ...rabbitmq.broker.filter((d) => d.field !== "requeueToHead"),
     {
@@ -304,6 +334,11 @@ const pubsub: SystemPreset = {
       source: `the client libraries extend the ack deadline of held messages up to 60 min (Java maxAckExtensionPeriod, Python max_lease_duration 3600 s; ${PUBSUB_DOCS}, lease management)`,
     },
   ],
+  modeled: [
+    "the ack deadline, extended by the client libraries' lease management up to 60 min while a live subscriber holds the message",
+    "ordering keys: a key's messages in order, and a redelivery (a nack, an expired deadline) redelivers the key's later messages too, acked ones included (pubsub-ordering-redelivery)",
+    "flow control as the consumer's prefetch; the messages a crashed subscriber held come back after their ack deadline",
+  ],
   notModeled: [
     "ordering keys: the client libraries hand a key's next message to the callback after a nack too (queuelab waits for the redelivery)",
     "dead-letter topics (maxDeliveryAttempts 5 to 100): set maxReceives yourself",
@@ -351,6 +386,11 @@ const kinesis: SystemPreset = {
       source: `the KCL checkpoints after a batch is processed (${KINESIS_DOCS}, KCL)`,
     },
   ],
+  modeled: [
+    "shards with per-shard write limits (1,000 records/s, 1 MiB/s) and read limits (5 GetRecords calls/s, 2 MiB/s), throttling and producer retries (kinesis-hot-shard)",
+    "a skewed partition key making a hot shard (kinesis-hot-shard)",
+    "24-hour retention, replicas in three zones, KCL-style checkpoints after processing",
+  ],
   notModeled: [
     "a GetRecords call of up to 10 MiB that throttles the shard's next 5 s of reads (queuelab's read limit refuses a fetch beyond 2 MiB/s instead)",
     "MD5 hashing of partition keys (queuelab's topics use Kafka's murmur2)",
@@ -391,6 +431,12 @@ const pulsar: SystemPreset = {
       source: `receiverQueueSize 1000: messages a consumer holds delivered and not yet processed (${PULSAR_DOCS}, consumer configuration)`,
     },
   ],
+  modeled: [
+    "exclusive, failover, shared and key_shared subscriptions; individual acks (pulsar-subscriptions)",
+    "negative acks redelivered after 1 min without blocking the messages behind (pulsar-subscriptions)",
+    "key_shared's consistent hashing (100 points per consumer): a key stays with one consumer, so its order holds with many consumers on one partition",
+    "maxRedeliverCount dead-lettering on shared and key_shared; a crashed consumer's unacked messages going to the others at once",
+  ],
   notModeled: [
     "the ack timeout (ackTimeout, off by default): onFailure: timeout is refused",
     "key_shared: a consumer that joins or rejoins after a crash takes its keys at once (Pulsar holds its messages back until those dispatched before it joined are acked), so a rejoin can reorder a key; the sticky and allowOutOfOrderDelivery modes",
@@ -421,6 +467,10 @@ const celery: SystemPreset = {
       source: `worker_prefetch_multiplier 4: a worker reserves 4 x concurrency messages (${CELERY_DOCS}, configuration)`,
       unlessField: "prefetch",
     },
+  ],
+  modeled: [
+    "acks before the task runs (task_acks_late=False): a worker crash loses its running tasks (celery-acks-early)",
+    "worker_prefetch_multiplier 4: each worker reserves 4 x concurrency messages, which come back after the visibility timeout when it dies (celery-acks-early)",
   ],
   notModeled: [
     "ETA and countdown beyond the broker's visibility timeout",
@@ -474,6 +524,11 @@ const cloudTasks: SystemPreset = {
       value: "after-processing",
       source: `a task is done when its handler answers 2xx (${CLOUD_TASKS_DOCS})`,
     },
+  ],
+  modeled: [
+    "the retry backoff: 0.1 s doubling 16 times, then linear, capped at 1 h, for 100 attempts (cloud-tasks-retries)",
+    "the dispatch rate limit (500/s, burst 100) and 1,000 concurrent dispatches",
+    "the 10-minute dispatch deadline: a handler that does not answer in time is retried",
   ],
   notModeled: [
     "maxRetryDuration, and the burst size Cloud Tasks derives from the dispatch rate (queuelab keeps the documented default of 100)",

@@ -43,6 +43,9 @@ export function presetDetails(name: string): string[] | null {
       ...section("its producers", system.producer),
       ...section("its consumers", system.consumer),
       "",
+      "Modeled:",
+      ...system.modeled.map((line) => `  - ${line}`),
+      "",
       "Not modeled:",
       ...system.notModeled.map((line) => `  - ${line}`),
     ];
@@ -109,6 +112,7 @@ export function presetsMarkdown(): string {
       }
       lines.push("");
     }
+    lines.push("Modeled:", "", ...system.modeled.map((line) => `- ${line}`), "");
     lines.push("Not modeled:", "", ...system.notModeled.map((line) => `- ${line}`), "");
   }
   lines.push(

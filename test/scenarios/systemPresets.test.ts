@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { SYSTEM_PRESETS } from "../../models/systemPresets.ts";
-import { loadScenarioText } from "../../scenarios/loader.ts";
+import { listBundledScenarios, loadScenarioText } from "../../scenarios/loader.ts";
 import { errorOf } from "./helpers.ts";
 
 const KAFKA = `
@@ -148,6 +148,17 @@ consumers: [{ name: workers, processing: 1ms }]
     const topic = loadScenarioText(KAFKA.replace("system: kafka", "system: kinesis"), "k.yaml")
       .variants[0].config.topics[0];
     expect(topic).toMatchObject({ retentionS: 24 * 3600, replicationFactor: 3, brokers: 3 });
+  });
+
+  it("names, for what each preset models, bundled scenarios that exist", () => {
+    const bundled = new Set(listBundledScenarios().map((scenario) => scenario.name));
+    for (const preset of Object.values(SYSTEM_PRESETS)) {
+      expect(preset.modeled.length, preset.name).toBeGreaterThan(0);
+      for (const line of preset.modeled) {
+        const named = /\(([a-z0-9-]+(?:, [a-z0-9-]+)*)\)$/.exec(line)?.[1].split(", ") ?? [];
+        for (const name of named) expect(bundled.has(name), `${preset.name}: ${name}`).toBe(true);
+      }
+    }
   });
 
   it("every preset's defaults load on a scenario of its kind", () => {
