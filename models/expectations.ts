@@ -5,9 +5,13 @@ import type { ExpectationOutcome, VariantSummary } from "./results.ts";
 /**
  * The number at a dotted path of the summary (`fates.lost`, `latency.p99S`), or null. An entry of
  * a list is named by its `name` (`subscriptions.orders.fates.lost`), or by two parts: a call
- * route's `from` and `to`, a priority class's `queue` and `priority`.
+ * route's `from` and `to`, a priority class's `queue` and `priority`. The summary may be one read
+ * back from JSON (a sweep's runs.jsonl).
  */
-export function metricValue(summary: VariantSummary, metric: string): number | null {
+export function metricValue(
+  summary: VariantSummary | Readonly<Record<string, unknown>>,
+  metric: string,
+): number | null {
   let value: unknown = summary;
   const parts = metric.split(".");
   for (let i = 0; i < parts.length; i++) {

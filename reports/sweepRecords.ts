@@ -3,6 +3,7 @@
  * run (`runs.jsonl`), and the sweep's manifest (`sweep.json`), which says what was swept, so that
  * a stopped sweep is resumed only by the same sweep and shards are merged only with their kin.
  */
+import { metricValue } from "../models/expectations.ts";
 import type { ExpectationOutcome, VariantSummary } from "../models/results.ts";
 import { type JsonValue, reportJson, reportJsonLine } from "./json.ts";
 import { summaryObject } from "./summary.ts";
@@ -93,15 +94,9 @@ export function parseRunLine(line: string, where: string): SweepRecord {
   return value as unknown as SweepRecord;
 }
 
-/** A number at a dotted path of a record's summary (`fates.lost`), or null. */
+/** A number at a dotted path of a record's summary (`fates.lost`, `subscriptions.orders.fates.lost`), or null. */
 export function recordMetric(record: SweepRecord, metric: string): number | null {
-  let value: unknown = record.summary;
-  for (const part of metric.split(".")) {
-    if (!isObject(value) || !Object.hasOwn(value, part)) return null;
-    value = value[part];
-  }
-  if (typeof value === "boolean") return value ? 1 : 0;
-  return typeof value === "number" ? value : null;
+  return record.summary === null ? null : metricValue(record.summary, metric);
 }
 
 /** Shard `index` (1-based) of `count`. */
