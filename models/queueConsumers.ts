@@ -431,9 +431,7 @@ export class QueueConsumers implements DeliveryTarget, ScalablePool {
     const kind = receiptAndKind % ACK_KINDS;
     const receipt = (receiptAndKind - kind) / ACK_KINDS;
     if (kind === AckKind.nack) {
-      // The consumer's own delay, or else the queue's redelivery backoff.
-      const delayS = this.config.nackDelayS;
-      this.queue.nack(slot, receipt, delayS > 0 ? delayS : this.queue.redeliveryDelayS(slot));
+      this.queue.failed(slot, receipt, this.config.nackDelayS);
     } else if (kind === AckKind.retryNack) {
       // A retry through the broker: the nack carries the backoff as its delay.
       this.queue.nack(slot, receipt, this.store.retryDelayS[slot]);

@@ -547,10 +547,19 @@ export class TaskQueue {
   }
 
   /**
-   * The delay before a failed delivery of the copy in `slot` is visible again under the queue's
-   * redelivery backoff (by its receives so far); 0 without one.
+   * A consumer failed delivery `receipt` of the copy in `slot`: it comes back after the
+   * consumer's own nack delay if it has one, else after the queue's redelivery backoff.
    */
-  redeliveryDelayS(slot: number): number {
+  failed(slot: number, receipt: number, consumerDelayS: number): void {
+    const useBackoff = consumerDelayS === 0 && this.holds(slot, receipt);
+    this.nack(slot, receipt, useBackoff ? this.redeliveryDelayS(slot) : consumerDelayS);
+  }
+
+  /**
+   * The delay before a failed delivery of the copy in `slot` (in flight) is visible again under
+   * the queue's redelivery backoff (by its receives so far); 0 without one.
+   */
+  private redeliveryDelayS(slot: number): number {
     const backoff = this.config.redeliveryBackoff;
     return backoff === null ? 0 : baseDelayS(backoff, this.store.receiveCount[slot]);
   }

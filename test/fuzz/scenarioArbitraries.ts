@@ -1187,6 +1187,7 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
               burst: fc.integer({ min: 1, max: 3 }),
             }),
           ),
+          orderingKeys: fc.boolean(),
           redeliveryBackoff: fc.option(
             fc.constantFrom<Json>(
               "cloud-tasks",
@@ -1238,6 +1239,7 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
           failure: probability,
           onFailure: fc.constantFrom("nack", "timeout"),
           nackDelay: smallDuration,
+          leaseExtension: fc.option(fc.constantFrom("1s", "1m")),
           autoscale: fc.option(
             fc.record({
               metric: fc.constantFrom("depth", "oldestAge"),
@@ -1301,6 +1303,7 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
         ...(q.maxInFlight === null ? {} : { maxInFlight: q.maxInFlight }),
         ...(q.dispatchLimit === null ? {} : { dispatchLimit: q.dispatchLimit }),
         ...(q.redeliveryBackoff === null ? {} : { redeliveryBackoff: q.redeliveryBackoff }),
+        ...(q.orderingKeys ? { orderingKeys: true } : {}),
       }));
       const x = plan.exchange;
       const exchanges =
@@ -1351,6 +1354,7 @@ export function runnableScenario(extreme = false): fc.Arbitrary<RunnableScenario
         failure: c.failure,
         onFailure: c.onFailure,
         ...(c.onFailure === "nack" ? { nackDelay: c.nackDelay } : {}),
+        ...(c.leaseExtension === null ? {} : { leaseExtension: c.leaseExtension }),
         // max 8: variants set counts up to 5.
         ...(c.autoscale === null
           ? {}

@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { QueueConfig } from "../../models/config.ts";
 import { simulate } from "../../models/simulation.ts";
+import { loadScenarioText } from "../../scenarios/loader.ts";
 import { Trace } from "../../sim/trace.ts";
 import { consumer, producer, queue, scenario } from "./configs.ts";
 
@@ -148,5 +149,36 @@ describe("redelivery backoff", () => {
       { ratePerS: 1, durationS: 1.5, drainS: 60, processingS: 5, concurrency: 2 },
     );
     expect(idle.deliveries.map((d) => d.t)).toEqual([1, 3.5]);
+  });
+});
+
+describe("a stale nack under a redelivery backoff", () => {
+  it("is ignored: its delivery is gone, its slot reused", () => {
+    // Found by the fuzzer: with a 1 ms visibility timeout a consumer's nack can arrive after its
+    // delivery is gone (redelivered, the slot reused by a message not yet received). It asked
+    // the backoff for the delay of the slot's receive count, 0 by then, and the run threw. A
+    // stale nack is ignored before any delay is chosen.
+    const config = loadScenarioText(
+      `
+name: stale
+seed: 0
+duration: 10s
+drain: 0s
+queues:
+  - { name: q0, visibilityTimeout: 1ms, dispatchLimit: { rate: 50/s }, redeliveryBackoff: cloud-tasks }
+producers: [{ name: p0, rate: 5/s }]
+consumers:
+  - name: c0
+    processing: { empirical: [0s, 1ms, 2s] }
+    failure: 50%
+    onFailure: nack
+    autoscale: { metric: depth, target: 1, interval: 500ms, coldStart: 0s, max: 8 }
+  - { name: c1, processing: { lognormal: { median: 10ms, p99: 1s } } }
+`,
+      "stale.yaml",
+    ).variants[0].config;
+    const { summary } = simulate(config, { seed: 0, variantName: "base" });
+    expect(summary.counters.nacks).toBeGreaterThan(0);
+    expect(summary.fates.conserved).toBe(true);
   });
 });
