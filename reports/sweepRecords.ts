@@ -8,13 +8,17 @@ import type { ExpectationOutcome, VariantSummary } from "../models/results.ts";
 import { type JsonValue, reportJson, reportJsonLine } from "./json.ts";
 import { summaryObject } from "./summary.ts";
 
-/** A run of a sweep as the workers hand it over (scenarios/sweepJob.ts has the same shape). */
+/** A run of a sweep as the workers hand it over (scenarios/sweepJob.ts). */
 export interface SweepRunResult {
   seed: number;
   variant: string;
+  /** No expectation broken and no internal error. */
   passed: boolean;
+  /** The broken expectations, with the values observed. */
   failed: ExpectationOutcome[];
+  /** An internal error (a broken invariant: a queuelab bug) that stopped the run, or null. */
   error: string | null;
+  /** The variant's summary; null when the run stopped on an error. */
   summary: VariantSummary | null;
 }
 

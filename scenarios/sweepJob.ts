@@ -3,24 +3,14 @@
  * thread or the main one) and gives plain data, so where it ran cannot change what it found.
  */
 import { InvariantError, ModelConfigError } from "../models/errors.ts";
-import type { ExpectationOutcome, VariantSummary } from "../models/results.ts";
 import { simulate } from "../models/simulation.ts";
+import type { SweepRunResult } from "../reports/sweepRecords.ts";
 import { DistributionError } from "../sim/distributions.ts";
 import { ScenarioError } from "./errors.ts";
 import type { LoadedScenario } from "./loader.ts";
 
-export interface SweepRun {
-  seed: number;
-  variant: string;
-  /** No expectation broken and no internal error. */
-  passed: boolean;
-  /** The broken expectations, with the values observed. */
-  failed: ExpectationOutcome[];
-  /** An internal error (a broken invariant: a queuelab bug) that stopped the run, or null. */
-  error: string | null;
-  /** The variant's summary; null when the run stopped on an error. */
-  summary: VariantSummary | null;
-}
+/** One run's result (its shape, and its runs.jsonl line, live in reports/sweepRecords.ts). */
+export type SweepRun = SweepRunResult;
 
 /** The scenario cannot be run at all (bad input): the whole sweep stops, exit 2. */
 export class SweepBadInput extends Error {}
