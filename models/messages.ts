@@ -35,6 +35,8 @@ export class MessageStore {
   receiveCount = new Int32Array(1024);
   /** The receipt of the current delivery (unique over the run), so stale acks are recognised. */
   receipt = new Float64Array(1024);
+  /** The queue-wide receive token the current delivery went to (a lease extension asks it). */
+  holderToken = new Int32Array(1024);
   /** Kernel handle of the visibility timer while in flight. */
   timer = new Float64Array(1024);
   place = new Uint8Array(1024);
@@ -165,6 +167,7 @@ export class MessageStore {
     this.arrivedAtS = grown(this.arrivedAtS, capacity);
     this.receiveCount = grown(this.receiveCount, capacity);
     this.receipt = grown(this.receipt, capacity);
+    this.holderToken = grown(this.holderToken, capacity);
     this.timer = grown(this.timer, capacity);
     this.place = grown(this.place, capacity);
     this.sizeBytes = grown(this.sizeBytes, capacity);

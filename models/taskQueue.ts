@@ -50,7 +50,6 @@
  * timeout (Pulsar's ack timeout, off by default) sets no timer.
  */
 
-import { grown } from "../sim/grow.ts";
 import { type Kernel, NO_EVENT } from "../sim/kernel.ts";
 import type { Trace } from "../sim/trace.ts";
 import type { OverflowPolicy, QueueConfig } from "./config.ts";
@@ -148,8 +147,6 @@ export class TaskQueue {
   private readonly groups: FifoGroups | null;
   /** Ordering keys: the ready and outstanding copies by key; null otherwise. */
   private readonly keys: OrderingKeys | null;
-  /** The (global) token each in-flight slot was delivered to, for lease extension. */
-  private holderToken = new Int32Array(1024);
   /** FIFO queue: ids published within the deduplication window; null without deduplication. */
   private readonly recentIds: IdempotencyStore | null;
 
@@ -730,10 +727,7 @@ export class TaskQueue {
     const receipt = store.nextReceipt();
     store.receipt[slot] = receipt;
     this.keys?.hold(store.keyIndex[slot], receipt);
-    if (slot >= this.holderToken.length) {
-      this.holderToken = grown(this.holderToken, Math.max(slot + 1, this.holderToken.length * 2));
-    }
-    this.holderToken[slot] = globalToken;
+    store.holderToken[slot] = globalToken;
     store.place[slot] = Place.inFlight;
     store.timer[slot] =
       this.config.visibilityTimeoutS === Number.POSITIVE_INFINITY
@@ -790,7 +784,7 @@ export class TaskQueue {
 
   /** How much longer the consumer holding delivery `receipt` of `slot` extends its lease. */
   private leaseRemainingS(slot: number, receipt: number): number {
-    const globalToken = this.holderToken[slot];
+    const globalToken = this.store.holderToken[slot];
     let target = 0;
     while (globalToken >= this.tokenBase[target]) target++;
     const base = target === 0 ? 0 : this.tokenBase[target - 1];
