@@ -219,7 +219,7 @@ export class World {
     } else {
       const pool = this.queueConsumers.find((p) => p.config.name === alert.subject);
       const group = this.streamGroups.find((g) => g.config.name === alert.subject);
-      const pulsar = this.pulsarSubscriptions.find((s) => s.config === pool?.config);
+      const pulsar = pool && this.pulsarOf(pool);
       if (pulsar && alert.metric === "lag") read = () => pulsar.backlog();
       else if (pool) read = poolReading(pool, this.queueOf(pool), alert.metric, clock);
       else if (group && alert.metric === "throttleRate") {
@@ -358,7 +358,12 @@ export class World {
   /** The queue a pool reads: its queue, or its Pulsar subscription's. */
   private queueOf(pool: QueueConsumers): TaskQueue {
     if (pool.config.queue !== null) return this.queues.get(pool.config.queue)!;
-    return this.pulsarSubscriptions.find((s) => s.config === pool.config)!.queue;
+    return this.pulsarOf(pool)!.queue;
+  }
+
+  /** The Pulsar subscription a pool consumes, or undefined for a queue's pool. */
+  private pulsarOf(pool: QueueConsumers): PulsarSubscription | undefined {
+    return this.pulsarSubscriptions.find((s) => s.config === pool.config);
   }
 
   private wireQueueConsumers(config: ConsumerConfig, queueName: string): void {
